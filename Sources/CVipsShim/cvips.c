@@ -1,0 +1,188 @@
+#include "cvips.h"
+#include <stdlib.h>
+#include <string.h>
+#include <vips/vips.h>
+#include <webp/mux.h>
+
+// ---------------------------------------------------------------- setup
+int cvips_init(const char *argv0) { return VIPS_INIT(argv0); }
+void cvips_set_concurrency(int threads) { vips_concurrency_set(threads); }
+int cvips_get_concurrency(void) { return vips_concurrency_get(); }
+void cvips_disable_operation_cache(void) {
+  vips_cache_set_max(0);
+  vips_cache_set_max_mem(0);
+  vips_cache_set_max_files(0);
+}
+void cvips_thread_shutdown(void) {
+  vips_error_clear();
+  vips_thread_shutdown();
+}
+const char *cvips_version_string(void) { return vips_version_string(); }
+
+// ---------------------------------------------------------------- errors
+char *cvips_error_take(void) {
+  const char *buffer = vips_error_buffer();
+  char *copy = strdup(buffer ? buffer : "");
+  vips_error_clear();
+  return copy;
+}
+
+// ---------------------------------------------------------------- header
+int cvips_read_header(const char *path, cvips_header *out) {
+  memset(out, 0, sizeof(*out));
+  const char *loader = vips_foreign_find_load(path);
+  if (!loader) return -1;
+  VipsImage *image = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+  if (!image) return -1;
+  out->width = vips_image_get_width(image);
+  out->height = vips_image_get_height(image);
+  out->bands = vips_image_get_bands(image);
+  out->pages = vips_image_get_n_pages(image);
+  out->orientation = vips_image_get_orientation(image);
+  if (out->orientation < 1 || out->orientation > 8) out->orientation = 1;
+  out->has_alpha = vips_image_hasalpha(image);
+  out->has_icc = vips_image_get_typeof(image, VIPS_META_ICC_NAME) != 0;
+  out->interpretation = vips_image_get_interpretation(image);
+  out->band_format = vips_image_get_format(image);
+  // "VipsForeignLoadPngFile" -> nickname "pngload"
+  VipsObjectClass *klass = VIPS_OBJECT_CLASS(g_type_class_peek(g_type_from_name(loader)));
+  const char *nick = klass ? klass->nickname : loader;
+  strncpy(out->loader, nick, sizeof(out->loader) - 1);
+  g_object_unref(image);
+  return 0;
+}
+
+void cvips_unref(VipsImage *image) {
+  if (image) g_object_unref(image);
+}
+int cvips_image_width(VipsImage *image) { return vips_image_get_width(image); }
+int cvips_image_height(VipsImage *image) { return vips_image_get_height(image); }
+int cvips_image_bands(VipsImage *image) { return vips_image_get_bands(image); }
+int cvips_image_has_alpha(VipsImage *image) { return vips_image_hasalpha(image); }
+
+// ---------------------------------------------------------------- resample
+int cvips_thumbnail_file(const char *path, int width, int fail_on, VipsImage **out) {
+  return vips_thumbnail(path, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
+                        "export_profile", "srgb", "fail_on", (VipsFailOn)fail_on, NULL);
+}
+
+int cvips_thumbnail_image(VipsImage *in, int width, VipsImage **out) {
+  return vips_thumbnail_image(in, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
+                              NULL);
+}
+
+// ---------------------------------------------------------------- colour / conversion
+int cvips_to_srgb8(VipsImage *in, VipsImage **out) {
+  VipsImage *srgb = NULL, *cast = NULL, *copy = NULL;
+  if (vips_colourspace(in, &srgb, VIPS_INTERPRETATION_sRGB, NULL)) return -1;
+  if (vips_image_get_format(srgb) != VIPS_FORMAT_UCHAR) {
+    if (vips_cast_uchar(srgb, &cast, NULL)) {
+      g_object_unref(srgb);
+      return -1;
+    }
+  } else {
+    cast = srgb;
+    g_object_ref(cast);
+  }
+  g_object_unref(srgb);
+  if (vips_copy(cast, &copy, NULL)) {
+    g_object_unref(cast);
+    return -1;
+  }
+  g_object_unref(cast);
+  // Nothing from the source's metadata travels into a variant.
+  gchar **fields = vips_image_get_fields(copy);
+  for (int i = 0; fields[i]; i++) {
+    const char *f = fields[i];
+    if (vips_isprefix("exif-", f) || vips_isprefix("xmp", f) || vips_isprefix("iptc", f) ||
+        strcmp(f, VIPS_META_ICC_NAME) == 0 || strcmp(f, VIPS_META_PHOTOSHOP_NAME) == 0 ||
+        strcmp(f, VIPS_META_ORIENTATION) == 0 || strcmp(f, VIPS_META_EXIF_NAME) == 0 ||
+        vips_isprefix("png-comment", f) || vips_isprefix("gif-comment", f))
+      vips_image_remove(copy, f);
+  }
+  g_strfreev(fields);
+  *out = copy;
+  return 0;
+}
+
+int cvips_copy_memory(VipsImage *in, VipsImage **out) {
+  *out = vips_image_copy_memory(in);
+  return *out ? 0 : -1;
+}
+
+int cvips_band_means(VipsImage *in, double *means, int max_bands) {
+  VipsImage *stats = NULL;
+  if (vips_stats(in, &stats, NULL)) return -1;
+  int bands = vips_image_get_bands(in);
+  if (bands > max_bands) bands = max_bands;
+  for (int b = 0; b < bands; b++) {
+    double *row = VIPS_MATRIX(stats, 4, b + 1);  // column 4 is the mean, row b+1 the band
+    means[b] = *row;
+  }
+  g_object_unref(stats);
+  return bands;
+}
+
+void *cvips_write_to_memory(VipsImage *in, size_t *size) { return vips_image_write_to_memory(in, size); }
+
+int cvips_decode_check(const char *path, int fail_on) {
+  VipsImage *image = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                              (VipsFailOn)fail_on, NULL);
+  if (!image) return -1;
+  double avg = 0;
+  int result = vips_avg(image, &avg, NULL);
+  g_object_unref(image);
+  return result;
+}
+
+// ---------------------------------------------------------------- foreign
+int cvips_save_jpeg(VipsImage *in, int quality, void **buf, size_t *len) {
+  return vips_jpegsave_buffer(in, buf, len, "Q", quality, "optimize_coding", TRUE, "strip", TRUE,
+                              "interlace", FALSE, NULL);
+}
+// libvips 8.14.1's webpsave writes a small EXIF block even with "strip" set; remove the
+// metadata chunks with libwebp's own mux API so no variant carries any.
+static int strip_webp_metadata(void **buf, size_t *len) {
+  WebPData input = {(const uint8_t *)*buf, *len};
+  WebPMux *mux = WebPMuxCreate(&input, 0);
+  if (!mux) return 0;  // not a container we can edit: keep the encoder's bytes
+  int changed = 0;
+  const char *chunks[] = {"EXIF", "XMP ", "ICCP"};
+  for (int i = 0; i < 3; i++)
+    if (WebPMuxDeleteChunk(mux, chunks[i]) == WEBP_MUX_OK) changed = 1;
+  if (changed) {
+    WebPData output;
+    WebPDataInit(&output);
+    if (WebPMuxAssemble(mux, &output) == WEBP_MUX_OK) {
+      void *copy = g_malloc(output.size);
+      memcpy(copy, output.bytes, output.size);
+      g_free(*buf);
+      *buf = copy;
+      *len = output.size;
+    }
+    WebPDataClear(&output);
+  }
+  WebPMuxDelete(mux);
+  return 0;
+}
+
+int cvips_save_webp(VipsImage *in, int quality, int effort, void **buf, size_t *len) {
+  if (vips_webpsave_buffer(in, buf, len, "Q", quality, "effort", effort, "strip", TRUE, NULL)) return -1;
+  return strip_webp_metadata(buf, len);
+}
+int cvips_save_avif(VipsImage *in, int quality, int effort, void **buf, size_t *len) {
+  return vips_heifsave_buffer(in, buf, len, "Q", quality, "effort", effort, "compression",
+                              VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "strip", TRUE, NULL);
+}
+int cvips_save_png(VipsImage *in, int compression, void **buf, size_t *len) {
+  return vips_pngsave_buffer(in, buf, len, "compression", compression, "strip", TRUE, NULL);
+}
+void cvips_free(void *p) { g_free(p); }
+
+// ---------------------------------------------------------------- glib
+void cvips_sha256_hex(const void *data, size_t len, char *hex) {
+  gchar *s = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)data, len);
+  memcpy(hex, s, 64);
+  hex[64] = 0;
+  g_free(s);
+}

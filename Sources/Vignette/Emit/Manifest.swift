@@ -1,0 +1,74 @@
+import Foundation
+
+/// `output/manifest.json`: a machine-readable record of the build. Paths are relative to
+/// `output/`, sources relative to the project folder; lists are sorted and there are no
+/// timestamps, so two builds of the same input are byte-identical.
+public struct Manifest: Codable, Sendable, Equatable {
+  public var version = 1
+  public var images: [Image] = []
+  public var posts: [Post] = []
+  public var videos: [Video] = []
+
+  public struct Image: Codable, Sendable, Equatable {
+    public var source: String
+    public var width: Int
+    public var height: Int
+    public var hash: String
+    public var variants: [Variant]
+    public var placeholder: Placeholder?
+  }
+
+  public struct Variant: Codable, Sendable, Equatable {
+    public var path: String
+    public var url: String
+    public var width: Int
+    public var height: Int
+    public var format: VariantFormat
+    public var bytes: Int
+  }
+
+  public struct Post: Codable, Sendable, Equatable {
+    public var source: String
+    public var output: String
+    public var html: String
+    public var references: [Reference]
+  }
+
+  public struct Reference: Codable, Sendable, Equatable {
+    public var kind: Vignette.Reference.Kind
+    public var line: Int
+    public var column: Int
+    public var target: String
+    public var resolved: String?
+    public var status: ResolvedTarget.Status
+    public var message: String?
+  }
+
+  public struct Video: Codable, Sendable, Equatable {
+    public var id: String
+    public var title: String?
+    public var author: String?
+    public var authorURL: String?
+    public var thumbnail: Image?
+  }
+
+  public func encoded() throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    var data = try encoder.encode(self)
+    data.append(0x0A)
+    return data
+  }
+}
+
+extension Manifest.Image {
+  init(source: String, image: SourceImage, rendered: RenderedImage) {
+    self.init(
+      source: source, width: rendered.width, height: rendered.height, hash: image.hash,
+      variants: rendered.variants.map {
+        Manifest.Variant(
+          path: "static" + $0.urlPath, url: $0.urlPath, width: $0.width, height: $0.height, format: $0.format,
+          bytes: $0.bytes)
+      }, placeholder: rendered.placeholder)
+  }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// How a build runs. The CLI maps its flags onto this; tests set it directly.
+public struct BuildOptions: Sendable {
+  public var configPath = "pipeline.json"
+  /// Images rendered at once (each on its own render thread). Default: the number of cores.
+  public var jobs: Int?
+  /// libvips worker threads per image. Default: 1, since `jobs` already fills the cores.
+  public var vipsThreads: Int?
+  /// Overrides `youtube.offline`.
+  public var offline: Bool?
+  /// Check mode: verify and compare, write nothing.
+  public var checkOnly = false
+  /// Called with progress as images finish.
+  public var progress: (@Sendable (Progress) -> Void)?
+
+  public init(configPath: String = "pipeline.json") { self.configPath = configPath }
+
+  /// A progress event.
+  public enum Progress: Sendable {
+    case stage(String)
+    case image(done: Int, total: Int, file: String)
+  }
+}
+
+/// What a build did, for the summary line and `--json`.
+public struct BuildReport: Sendable, Codable {
+  public var diagnostics: [Diagnostic] = []
+  public var posts = 0
+  public var references = 0
+  public var images = 0
+  /// Sources decoded and encoded in this run.
+  public var rendered = 0
+  /// Sources whose variants came from the cache.
+  public var reused = 0
+  public var variants = 0
+  public var videos = 0
+  /// Output files written, and stale ones removed.
+  public var written = 0
+  public var removed = 0
+  /// Bytes of the sources, and of the variants made from them.
+  public var bytesIn: Int64 = 0
+  public var bytesOut: Int64 = 0
+  public var seconds = 0.0
+  /// In check mode: output files that differ from what a build would write.
+  public var differences: [String] = []
+
+  public var errors: Int { diagnostics.filter { $0.severity == .error }.count }
+  public var warnings: Int { diagnostics.filter { $0.severity == .warning }.count }
+}

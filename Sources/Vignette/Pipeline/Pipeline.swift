@@ -1,0 +1,251 @@
+import Foundation
+import Vips
+
+/// One build: scan → resolve → plan → render → embed → rewrite → emit. Content problems
+/// become diagnostics and the rest of the site is still built; only a broken setup throws.
+public final class Pipeline: Sendable {
+  public let project: Project
+  public let options: BuildOptions
+
+  public init(project: Project, options: BuildOptions) {
+    self.project = project
+    self.options = options
+  }
+
+  /// Loads the config named in `options` and builds.
+  public static func run(_ options: BuildOptions) async throws -> BuildReport {
+    let project = try Project.load(configPath: options.configPath)
+    return try await Pipeline(project: project, options: options).run()
+  }
+
+  /// A post with the outcome of each reference.
+  struct ResolvedPost: Sendable {
+    var post: ScannedPost
+    var targets: [ResolvedTarget]
+  }
+
+  public func run() async throws -> BuildReport {
+    let clock = ContinuousClock()
+    let started = clock.now
+    try VipsLibrary.start(threads: options.vipsThreads ?? 1)
+    var report = BuildReport()
+    let cache = BuildCache(folder: project.cache)
+
+    // Scan.
+    options.progress?(.stage("scan"))
+    let posts = scanPosts(&report)
+    report.posts = posts.count
+
+    // Resolve.
+    options.progress?(.stage("resolve"))
+    let resolver = ReferenceResolver(project: project)
+    var resolved = posts.map { post in
+      ResolvedPost(post: post, targets: post.references.map { reference in
+        reference.kind == .youtube
+          ? ResolvedTarget(status: .ok, urlPath: "https://www.youtube.com/watch?v=\(reference.target)")
+          : resolver.resolve(reference.target, from: post.path)
+      })
+    }
+    report.references = posts.reduce(0) { $0 + $1.references.count }
+
+    // Plan: one entry per source file, however many posts use it.
+    options.progress?(.stage("plan"))
+    var plans: [String: RenderPlan] = [:]
+    var failures: [String: String] = [:]
+    for item in resolved {
+      for (reference, target) in zip(item.post.references, item.targets) where reference.kind != .youtube {
+        guard target.status == .ok, let file = target.file, plans[file] == nil, failures[file] == nil else { continue }
+        do {
+          let source = try cache.source(file: file, urlPath: target.urlPath!)
+          if source.width * source.height * source.pages > project.config.images.maxPixels {
+            failures[file] = "\(project.display(file)) is \(source.width)×\(source.height) pixels, more than images.maxPixels (\(project.config.images.maxPixels)); it was not decoded"
+            continue
+          }
+          plans[file] = VariantPlanner.plan(source, settings: project.config.images)
+        } catch {
+          failures[file] = "\(project.display(file)) is not an image libvips can read: \(error)"
+        }
+      }
+    }
+
+    // Render (or reuse).
+    options.progress?(.stage("render"))
+    let rendered = try await renderAll(plans: plans, cache: cache, failures: &failures, report: &report)
+
+    // Videos.
+    options.progress?(.stage("videos"))
+    var videoIDs = Set<String>()
+    for item in resolved { for reference in item.post.references where reference.kind == .youtube { videoIDs.insert(reference.target) } }
+    let videos = Dictionary(uniqueKeysWithValues: videoIDs.map { ($0, Video(id: $0)) })
+    report.videos = videos.count
+
+    // Diagnostics for references, now that every file's fate is known.
+    for index in resolved.indices {
+      let post = resolved[index].post
+      let file = project.display(post.path)
+      report.diagnostics += post.diagnostics
+      for (position, reference) in post.references.enumerated() {
+        var target = resolved[index].targets[position]
+        if target.status == .ok, let source = target.file, let failure = failures[source] {
+          target.status = .invalid
+          target.message = failure
+          resolved[index].targets[position] = target
+        }
+        let message = target.message ?? ""
+        switch target.status {
+        case .missing, .invalid:
+          report.diagnostics.append(Diagnostic(.error, file: file, line: reference.line, column: reference.column, message))
+        case .ok where reference.kind != .youtube && reference.targetRange == nil:
+          report.diagnostics.append(
+            Diagnostic(.warning, file: file, line: reference.line, column: reference.column, "cannot locate \"\(reference.target)\" in the source to rewrite it; left as written"))
+        default:
+          break
+        }
+      }
+    }
+
+    // Rewrite and emit.
+    options.progress?(.stage("write"))
+    let emitter = Emitter(project: project, cache: cache, checkOnly: options.checkOnly)
+    var manifest = Manifest()
+    for (file, image) in rendered.sorted(by: { $0.key < $1.key }) {
+      manifest.images.append(Manifest.Image(source: project.display(file), image: plans[file]!.source, rendered: image))
+      for variant in image.variants {
+        try emitter.variant(variant)
+        report.variants += 1
+        report.bytesOut += Int64(variant.bytes)
+      }
+      report.bytesIn += plans[file]!.source.bytes
+    }
+    for item in resolved.sorted(by: { $0.post.relativePath < $1.post.relativePath }) {
+      try emitPost(item, rendered: rendered, videos: videos, emitter: emitter, manifest: &manifest)
+    }
+    manifest.videos = videos.values.sorted { $0.id < $1.id }.map {
+      Manifest.Video(id: $0.id, title: $0.title, author: $0.author, authorURL: $0.authorURL, thumbnail: nil)
+    }
+    try emitter.file("manifest.json", manifest.encoded())
+    try emitter.finish()
+    if !options.checkOnly { try cache.save() }
+
+    report.written = emitter.written
+    report.removed = emitter.removed
+    report.differences = emitter.differences
+    report.diagnostics = report.diagnostics.normalized
+    let elapsed = clock.now - started
+    report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return report
+  }
+
+  private func scanPosts(_ report: inout BuildReport) -> [ScannedPost] {
+    let scanner = PostScanner(extraImageKeys: project.config.frontMatterImageKeys, display: { [project] in project.display($0) })
+    var posts: [ScannedPost] = []
+    for relative in FileSystem.files(under: project.content) {
+      let ext = (relative as NSString).pathExtension.lowercased()
+      guard ["md", "markdown", "mdown"].contains(ext) else { continue }
+      let path = project.content + "/" + relative
+      do {
+        posts.append(try scanner.scan(path: path, relativePath: relative))
+      } catch {
+        report.diagnostics.append(Diagnostic(.error, file: project.display(path), "cannot read the post: \(error.localizedDescription)"))
+      }
+    }
+    return posts
+  }
+
+  private func renderAll(
+    plans: [String: RenderPlan], cache: BuildCache, failures: inout [String: String], report: inout BuildReport
+  ) async throws -> [String: RenderedImage] {
+    var results: [String: RenderedImage] = [:]
+    var pending: [RenderPlan] = []
+    for (file, plan) in plans {
+      if let cached = cache.render(for: plan.key) {
+        results[file] = cached
+        report.reused += 1
+      } else {
+        pending.append(plan)
+      }
+    }
+    report.images = plans.count
+    guard !pending.isEmpty else { return results }
+    if options.checkOnly {
+      // Check mode proves every new or changed source decodes, and writes nothing.
+      for plan in pending {
+        do { try VipsImage.verifyDecodes(path: plan.source.file) } catch {
+          failures[plan.source.file] = "\(project.display(plan.source.file)) does not decode: \(error)"
+        }
+      }
+      report.differences += pending.map { "image \(project.display($0.source.file)) needs rendering" }
+      return results
+    }
+    let workers = RenderWorkers(count: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+    defer { workers.shutdown() }
+    let total = pending.count
+    var done = 0
+    // Largest sources first, so one big image does not finish alone at the end.
+    pending.sort { $0.source.width * $0.source.height > $1.source.width * $1.source.height }
+    try await withThrowingTaskGroup(of: (String, Result<RenderedImage, Error>).self) { group in
+      var iterator = pending.makeIterator()
+      func submit() {
+        guard let plan = iterator.next() else { return }
+        group.addTask {
+          do {
+            let rendered = try await workers.run {
+              let rendered = try ImageRenderer.render(plan) { variant, data in try cache.storeObject(variant, data) }
+              try cache.storeRender(rendered, for: plan.key)
+              return rendered
+            }
+            return (plan.source.file, .success(rendered))
+          } catch {
+            return (plan.source.file, .failure(error))
+          }
+        }
+      }
+      for _ in 0..<workers.count { submit() }
+      while let (file, result) = try await group.next() {
+        done += 1
+        options.progress?(.image(done: done, total: total, file: project.display(file)))
+        switch result {
+        case .success(let image):
+          results[file] = image
+          report.rendered += 1
+        case .failure(let error):
+          failures[file] = "\(project.display(file)) could not be processed: \(error)"
+        }
+        submit()
+      }
+    }
+    return results
+  }
+
+  private func emitPost(
+    _ item: ResolvedPost, rendered: [String: RenderedImage], videos: [String: Video], emitter: Emitter,
+    manifest: inout Manifest
+  ) throws {
+    let post = item.post
+    var edits: [MarkdownRewriter.Edit] = []
+    var context = PageRenderer.Context()
+    context.videos = videos
+    var references: [Manifest.Reference] = []
+    for (index, (reference, target)) in zip(post.references, item.targets).enumerated() {
+      if reference.kind != .youtube, target.status == .ok, let file = target.file, let image = rendered[file] {
+        context.images[index] = image
+        if let range = reference.targetRange, let url = MarkdownRewriter.fallbackURL(image) {
+          edits.append(.init(range: range, text: url))
+        }
+      }
+      references.append(
+        Manifest.Reference(
+          kind: reference.kind, line: reference.line, column: reference.column, target: reference.target,
+          resolved: target.file.map(project.display) ?? (reference.kind == .youtube ? target.urlPath : nil),
+          status: target.status, message: target.message))
+    }
+    let output = "content/" + post.relativePath
+    let html = "html/" + (post.relativePath as NSString).deletingPathExtension + ".html"
+    try emitter.file(output, Data(MarkdownRewriter.apply(edits, to: post.source)))
+    let depth = post.relativePath.split(separator: "/").count
+    let prefix = String(repeating: "../", count: depth) + "static"
+    let page = PageRenderer(picture: PictureMarkup(urlPrefix: prefix, sizes: project.config.images.sizes))
+    try emitter.file(html, Data(page.render(post, context: context).utf8))
+    manifest.posts.append(Manifest.Post(source: project.display(post.path), output: output, html: html, references: references))
+  }
+}

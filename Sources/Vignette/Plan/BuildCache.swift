@@ -1,0 +1,111 @@
+import Foundation
+import Vips
+
+/// The content-addressed cache in the `cache` folder:
+/// - `objects/<key>.<ext>`: encoded variant bytes, named by their variant key;
+/// - `renders/<plan key>.json`: what rendering a source produced (variants, placeholder);
+/// - `sources.json`: size and mtime of each source with its hash and header, so an
+///   unchanged source is neither read nor hashed again.
+/// Every entry is written atomically; a damaged entry is treated as missing.
+public final class BuildCache: @unchecked Sendable {
+  public let folder: String
+  private let lock = NSLock()
+  private var sources: [String: SourceRecord]
+  private var sourcesChanged = false
+
+  struct SourceRecord: Codable {
+    var stamp: FileStamp
+    var image: SourceImage
+  }
+
+  public init(folder: String) {
+    self.folder = folder
+    let index = folder + "/sources.json"
+    sources =
+      (FileManager.default.contents(atPath: index)).flatMap { try? JSONDecoder().decode([String: SourceRecord].self, from: $0) }
+      ?? [:]
+  }
+
+  func objectPath(_ key: String, _ format: VariantFormat) -> String {
+    "\(folder)/objects/\(key.prefix(2))/\(key).\(format.fileExtension)"
+  }
+
+  func storeObject(_ variant: VariantPlan, _ data: Data) throws {
+    try FileSystem.writeAtomically(data, to: objectPath(variant.key, variant.format))
+  }
+
+  func hasObject(_ variant: RenderedVariant) -> Bool {
+    FileSystem.stamp(objectPath(variant.key, variant.format))?.size == Int64(variant.bytes)
+  }
+
+  func render(for key: String) -> RenderedImage? {
+    guard let data = FileManager.default.contents(atPath: "\(folder)/renders/\(key).json"),
+      let rendered = try? JSONDecoder().decode(RenderedImage.self, from: data),
+      rendered.variants.allSatisfy(hasObject)
+    else { return nil }
+    return rendered
+  }
+
+  func storeRender(_ rendered: RenderedImage, for key: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    try FileSystem.writeAtomically(encoder.encode(rendered), to: "\(folder)/renders/\(key).json")
+  }
+
+  /// The source image at `file`: from the index when its size and mtime are unchanged,
+  /// otherwise hashed and its header read anew.
+  func source(file: String, urlPath: String) throws -> SourceImage {
+    guard let stamp = FileSystem.stamp(file) else {
+      throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: file])
+    }
+    lock.lock()
+    let cached = sources[file]
+    lock.unlock()
+    if let cached, cached.stamp == stamp {
+      var image = cached.image
+      image.urlPath = urlPath
+      return image
+    }
+    let data = try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped)
+    let hash = Checksum.sha256(data)
+    let header = try ImageHeader(path: file)
+    let size = header.orientedSize
+    let image = SourceImage(
+      file: file, urlPath: urlPath, hash: hash, width: size.width, height: size.height, hasAlpha: header.hasAlpha,
+      pages: header.pages, loader: header.loader, bytes: Int64(data.count))
+    lock.lock()
+    sources[file] = SourceRecord(stamp: stamp, image: image)
+    sourcesChanged = true
+    lock.unlock()
+    return image
+  }
+
+  /// Writes the source index when it changed.
+  func save() throws {
+    lock.lock()
+    defer { lock.unlock() }
+    guard sourcesChanged else { return }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    try FileSystem.writeAtomically(encoder.encode(sources), to: folder + "/sources.json")
+    sourcesChanged = false
+  }
+
+  /// Copies (or hard-links) a cached variant to `path`, atomically. Returns false when the
+  /// file was already there with the right size.
+  func materialize(_ variant: RenderedVariant, at path: String) throws -> Bool {
+    if FileSystem.stamp(path)?.size == Int64(variant.bytes) { return false }
+    let object = objectPath(variant.key, variant.format)
+    try FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    let temporary = (path as NSString).deletingLastPathComponent + "/.\(UUID().uuidString.prefix(8)).tmp"
+    if link(object, temporary) != 0 {
+      try FileManager.default.copyItem(atPath: object, toPath: temporary)
+    }
+    guard rename(temporary, path) == 0 else {
+      try? FileManager.default.removeItem(atPath: temporary)
+      throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+    }
+    return true
+  }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Vips
+
+/// A format a variant can be written in.
+public enum VariantFormat: String, Sendable, Codable, Hashable, CaseIterable {
+  case avif, webp, jpeg, png, gif, svg
+
+  public var fileExtension: String { self == .jpeg ? "jpg" : rawValue }
+  public var mimeType: String { self == .svg ? "image/svg+xml" : "image/\(rawValue)" }
+  var encoded: EncodedFormat? { EncodedFormat(rawValue: rawValue) }
+}
+
+/// A source image after its header was read: what planning needs, and nothing decoded.
+public struct SourceImage: Sendable, Hashable, Codable {
+  /// Absolute path.
+  public var file: String
+  /// URL path it would be served from (`/images/lookBack.png`).
+  public var urlPath: String
+  /// SHA-256 of the file's bytes.
+  public var hash: String
+  /// Displayed size (EXIF orientation applied).
+  public var width: Int
+  public var height: Int
+  public var hasAlpha: Bool
+  public var pages: Int
+  /// libvips loader nickname.
+  public var loader: String
+  public var bytes: Int64
+}
+
+/// One output file to make from a source.
+public struct VariantPlan: Sendable, Hashable, Codable {
+  public var width: Int
+  public var format: VariantFormat
+  /// Content address: hash of source bytes, settings and the libvips version.
+  public var key: String
+  public var fileName: String
+  /// URL path it is served from.
+  public var urlPath: String
+}
+
+/// How a source is handled.
+public enum RenderMode: String, Sendable, Codable, Hashable {
+  /// Decoded and encoded into every width and format.
+  case raster
+  /// Copied unchanged (SVG, animated GIF).
+  case passthrough
+}
+
+/// Everything a render job needs for one source: inert, `Sendable`, no libvips state.
+public struct RenderPlan: Sendable, Hashable {
+  public var source: SourceImage
+  public var mode: RenderMode
+  /// Variants in `<source>` order (formats as configured), each format by ascending width.
+  public var variants: [VariantPlan]
+  /// Identifies the whole result (variants, dimensions, placeholder) in the cache.
+  public var key: String
+  public var quality: ImageSettings.Quality
+  public var effort: ImageSettings.Effort
+}
+
+/// Decides which variants a source gets.
+public enum VariantPlanner {
+  /// Bumped whenever rendering changes in a way that changes output bytes.
+  public static let engineVersion = "1"
+
+  /// Configured widths not above the source width, plus the source width when it is smaller
+  /// than the largest configured width. Ascending, never empty.
+  public static func widths(sourceWidth: Int, configured: [Int]) -> [Int] {
+    var widths = Set(configured.filter { $0 <= sourceWidth })
+    if let largest = configured.max(), sourceWidth < largest { widths.insert(sourceWidth) }
+    if widths.isEmpty { widths.insert(sourceWidth) }
+    return widths.sorted()
+  }
+
+  /// The concrete formats for a source: `auto` becomes PNG when the source has alpha, JPEG
+  /// otherwise; repeats are removed (the last one stays the fallback).
+  public static func formats(_ configured: [OutputFormat], hasAlpha: Bool) -> [VariantFormat] {
+    var result: [VariantFormat] = []
+    for format in configured {
+      let concrete: VariantFormat =
+        switch format {
+        case .auto: hasAlpha ? .png : .jpeg
+        case .avif: .avif
+        case .webp: .webp
+        case .jpeg: .jpeg
+        case .png: .png
+        }
+      result.removeAll { $0 == concrete }
+      result.append(concrete)
+    }
+    return result
+  }
+
+  static func isPassthrough(_ source: SourceImage) -> Bool {
+    source.loader.hasPrefix("svgload") || (source.loader.hasPrefix("gifload") && source.pages > 1)
+  }
+
+  public static func plan(_ source: SourceImage, settings: ImageSettings) -> RenderPlan {
+    let url = source.urlPath as NSString
+    let folder = url.deletingLastPathComponent
+    let stem = (url.lastPathComponent as NSString).deletingPathExtension
+    let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+    func quality(_ format: VariantFormat) -> Int {
+      switch format {
+      case .avif: settings.quality.avif
+      case .webp: settings.quality.webp
+      case .jpeg: settings.quality.jpeg
+      default: 0
+      }
+    }
+    func effort(_ format: VariantFormat) -> Int {
+      switch format {
+      case .avif: settings.effort.avif
+      case .webp: settings.effort.webp
+      default: 0
+      }
+    }
+    let common = "vignette-\(engineVersion)|vips-\(VipsLibrary.version)|\(source.hash)"
+    if isPassthrough(source) {
+      let format: VariantFormat = source.loader.hasPrefix("svgload") ? .svg : .gif
+      let key = Checksum.sha256("\(common)|passthrough")
+      let name = "\(stem).\(key.prefix(8)).\(format.fileExtension)"
+      let variant = VariantPlan(width: source.width, format: format, key: key, fileName: name, urlPath: prefix + name)
+      return RenderPlan(
+        source: source, mode: .passthrough, variants: [variant], key: key, quality: settings.quality, effort: settings.effort)
+    }
+    let widths = widths(sourceWidth: source.width, configured: settings.widths)
+    var variants: [VariantPlan] = []
+    for format in formats(settings.formats, hasAlpha: source.hasAlpha) {
+      for width in widths {
+        let key = Checksum.sha256("\(common)|\(width)|\(format.rawValue)|q\(quality(format))|e\(effort(format))")
+        let name = "\(stem).\(width)w.\(key.prefix(8)).\(format.fileExtension)"
+        variants.append(VariantPlan(width: width, format: format, key: key, fileName: name, urlPath: prefix + name))
+      }
+    }
+    let key = Checksum.sha256(([common, "placeholder-1"] + variants.map(\.key)).joined(separator: "|"))
+    return RenderPlan(
+      source: source, mode: .raster, variants: variants, key: key, quality: settings.quality, effort: settings.effort)
+  }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Rewrites a post for Hugo: each processed reference's target bytes become the URL of its
+/// fallback variant; every other byte of the post stays exactly as written.
+public enum MarkdownRewriter {
+  /// One replacement: the bytes at `range` become `text`.
+  public struct Edit: Sendable, Hashable {
+    public var range: Range<Int>
+    public var text: String
+  }
+
+  /// Applies `edits` (non-overlapping; duplicates of the same range allowed) to `source`.
+  public static func apply(_ edits: [Edit], to source: SourceText) -> [UInt8] {
+    var result: [UInt8] = []
+    result.reserveCapacity(source.bytes.count + edits.count * 32)
+    var cursor = 0
+    var seen = Set<Range<Int>>()
+    for edit in edits.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) where seen.insert(edit.range).inserted {
+      guard edit.range.lowerBound >= cursor else { continue }
+      result += source.bytes[cursor..<edit.range.lowerBound]
+      result += Array(edit.text.utf8)
+      cursor = edit.range.upperBound
+    }
+    result += source.bytes[cursor...]
+    return result
+  }
+
+  /// The URL a rewritten reference points at: the largest variant of the fallback format.
+  public static func fallbackURL(_ image: RenderedImage) -> String? {
+    guard let format = image.variants.last?.format else { return nil }
+    let largest = image.variants.filter { $0.format == format }.max { $0.width < $1.width }
+    return largest.map { PictureMarkup.encode($0.urlPath) }
+  }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import TOMLKit
+import Yams
+
+/// A page's front matter, found the way Hugo's intro lexer finds it: after optional
+/// whitespace and a BOM, `+++` TOML, `---` YAML or a `{…}` JSON object.
+public struct FrontMatter: Sendable {
+  public enum Format: String, Sendable { case toml, yaml, json }
+
+  public var format: Format
+  /// The whole block including delimiters (and the newline after the closing one).
+  public var range: Range<Int>
+  /// The text between the delimiters (for JSON, the object with its braces).
+  public var contentRange: Range<Int>
+  /// Parsed values, or nil when the block does not parse.
+  public var values: FrontMatterValue?
+  /// Why the block did not parse, with the offset it points at.
+  public var parseError: (offset: Int, message: String)?
+
+  public var title: String? { values?["title"]?.string }
+
+  /// Splits front matter off `source`. Returns nil when the page has none.
+  public static func find(in source: SourceText) throws(FrontMatterError) -> FrontMatter? {
+    let bytes = source.bytes
+    var index = 0
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+    while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    guard index < bytes.count else { return nil }
+    let start = index
+    switch bytes[index] {
+    case UInt8(ascii: "+"), UInt8(ascii: "-"):
+      let mark = bytes[index]
+      let delimiter = [UInt8](repeating: mark, count: 3)
+      let format: Format = mark == UInt8(ascii: "+") ? .toml : .yaml
+      guard bytes[index...].starts(with: delimiter) else {
+        // A lone "-" or "+" starts ordinary content (a list item, say) unless it looks like a delimiter.
+        if bytes[index...].starts(with: [mark, mark]) {
+          throw FrontMatterError(offset: start, message: "invalid \(format == .toml ? "TOML" : "YAML") delimiter")
+        }
+        return nil
+      }
+      var cursor = index + 3
+      while cursor < bytes.count, bytes[cursor] != 0x0A { cursor += 1 }
+      let contentStart = min(bytes.count, cursor + 1)
+      var line = contentStart
+      while line < bytes.count {
+        if bytes[line...].starts(with: delimiter) {
+          var end = line + 3
+          while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+          end = min(bytes.count, end + 1)
+          var matter = FrontMatter(format: format, range: start..<end, contentRange: contentStart..<line)
+          matter.parse(source)
+          return matter
+        }
+        while line < bytes.count, bytes[line] != 0x0A { line += 1 }
+        line += 1
+      }
+      throw FrontMatterError(
+        offset: start, message: "EOF looking for end \(format == .toml ? "TOML" : "YAML") front matter delimiter")
+    case UInt8(ascii: "{"):
+      var depth = 0
+      var cursor = index
+      var inString = false
+      while cursor < bytes.count {
+        let b = bytes[cursor]
+        if inString {
+          if b == UInt8(ascii: "\\") { cursor += 1 } else if b == UInt8(ascii: "\"") { inString = false }
+        } else if b == UInt8(ascii: "\"") {
+          inString = true
+        } else if b == UInt8(ascii: "{") {
+          depth += 1
+        } else if b == UInt8(ascii: "}") {
+          depth -= 1
+          if depth == 0 {
+            var end = cursor + 1
+            if end < bytes.count, bytes[end] == 0x0D { end += 1 }
+            if end < bytes.count, bytes[end] == 0x0A { end += 1 }
+            var matter = FrontMatter(format: .json, range: start..<end, contentRange: start..<(cursor + 1))
+            matter.parse(source)
+            return matter
+          }
+        }
+        cursor += 1
+      }
+      throw FrontMatterError(offset: start, message: "EOF looking for the end of the JSON front matter")
+    default:
+      return nil
+    }
+  }
+
+  private mutating func parse(_ source: SourceText) {
+    let text = source[contentRange]
+    do {
+      switch format {
+      case .toml:
+        let table = try TOMLTable(string: text)
+        values = Self.plain(table)
+      case .yaml:
+        let loaded = try Yams.load(yaml: text)
+        values = loaded.map(Self.plainYAML) ?? .table([:])
+      case .json:
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        values = Self.plainJSON(object)
+      }
+    } catch let error as TOMLParseError {
+      let offset = source.offset(line: contentRange.isEmpty ? 1 : source.position(of: contentRange.lowerBound).line + error.source.begin.line - 1, column: error.source.begin.column)
+      parseError = (offset, "invalid TOML front matter: \(error.description)")
+    } catch let error as YamlError {
+      var offset = contentRange.lowerBound
+      if case .scanner(_, _, let mark, _) = error {
+        offset = source.offset(line: source.position(of: contentRange.lowerBound).line + mark.line - 1, column: mark.column)
+      } else if case .parser(_, _, let mark, _) = error {
+        offset = source.offset(line: source.position(of: contentRange.lowerBound).line + mark.line - 1, column: mark.column)
+      }
+      parseError = (offset, "invalid YAML front matter: \(String(describing: error).split(separator: "\n").first ?? "")")
+    } catch {
+      parseError = (contentRange.lowerBound, "invalid \(format.rawValue.uppercased()) front matter: \(error.localizedDescription)")
+    }
+  }
+
+  private static func plain(_ value: Any) -> FrontMatterValue {
+    switch value {
+    case let table as TOMLTable:
+      var result: [String: FrontMatterValue] = [:]
+      for (key, item) in table { result[key] = plain(item) }
+      return .table(result)
+    case let array as TOMLArray:
+      return .array(array.map { plain($0) })
+    case let convertible as TOMLValueConvertible:
+      if let string = convertible.string { return .string(string) }
+      if let table = convertible.table { return plain(table) }
+      if let array = convertible.array { return plain(array) }
+      if let int = convertible.int { return .number(Double(int)) }
+      if let double = convertible.double { return .number(double) }
+      if let bool = convertible.bool { return .bool(bool) }
+      return .string("\(convertible)")
+    default:
+      return .string("\(value)")
+    }
+  }
+
+  private static func plainYAML(_ value: Any) -> FrontMatterValue {
+    switch value {
+    case let dictionary as [AnyHashable: Any]:
+      var result: [String: FrontMatterValue] = [:]
+      for (key, item) in dictionary { result["\(key)"] = plainYAML(item) }
+      return .table(result)
+    case let array as [Any]: return .array(array.map(plainYAML))
+    case let string as String: return .string(string)
+    case let bool as Bool: return .bool(bool)
+    case let int as Int: return .number(Double(int))
+    case let double as Double: return .number(double)
+    default: return .string("\(value)")
+    }
+  }
+
+  private static func plainJSON(_ value: Any) -> FrontMatterValue {
+    switch value {
+    case let dictionary as [String: Any]: return .table(dictionary.mapValues(plainJSON))
+    case let array as [Any]: return .array(array.map(plainJSON))
+    case let string as String: return .string(string)
+    case let number as NSNumber: return .number(number.doubleValue)
+    default: return .string("\(value)")
+    }
+  }
+}
+
+/// A front-matter value, whatever format it came from.
+public indirect enum FrontMatterValue: Sendable, Hashable {
+  case string(String)
+  case number(Double)
+  case bool(Bool)
+  case array([FrontMatterValue])
+  case table([String: FrontMatterValue])
+
+  /// The value at a key, matched case-insensitively as Hugo's `.Params` do.
+  public subscript(key: String) -> FrontMatterValue? {
+    guard case .table(let table) = self else { return nil }
+    return table[key] ?? table.first { $0.key.lowercased() == key.lowercased() }?.value
+  }
+
+  public var string: String? {
+    if case .string(let string) = self { return string }
+    return nil
+  }
+}
+
+/// Front matter that Hugo would refuse.
+public struct FrontMatterError: Error, Sendable {
+  public var offset: Int
+  public var message: String
+}

@@ -1,0 +1,306 @@
+import Foundation
+import Markdown
+
+/// Reads a post and finds every reference Hugo would act on: shortcodes by Hugo's own lexer
+/// rules (anywhere in the body, code included), markdown images and raw `<img>` by cmark-gfm
+/// (never inside code), and image fields of the front matter.
+public struct PostScanner: Sendable {
+  /// Front-matter keys that hold images (matched case-insensitively); `cover.image` style
+  /// paths reach into tables.
+  public var imageKeys: [String]
+  /// How file names are shown in diagnostics.
+  public var display: @Sendable (String) -> String
+
+  public static let standardImageKeys = [
+    "images", "image", "cover", "cover.image", "featured_image", "featuredImage", "thumbnail",
+  ]
+
+  public init(extraImageKeys: [String] = [], display: @escaping @Sendable (String) -> String = { $0 }) {
+    imageKeys = Self.standardImageKeys + extraImageKeys
+    self.display = display
+  }
+
+  public func scan(path: String, relativePath: String) throws -> ScannedPost {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    return scan(source: SourceText(bytes: Array(data)), path: path, relativePath: relativePath)
+  }
+
+  public func scan(source: SourceText, path: String, relativePath: String) -> ScannedPost {
+    let file = display(path)
+    var diagnostics: [Diagnostic] = []
+    func report(_ severity: Diagnostic.Severity, _ offset: Int, _ message: String) {
+      let (line, column) = source.position(of: offset)
+      diagnostics.append(Diagnostic(severity, file: file, line: line, column: column, message))
+    }
+
+    var frontMatter: FrontMatter?
+    do {
+      frontMatter = try FrontMatter.find(in: source)
+    } catch {
+      report(.error, error.offset, error.message)
+    }
+    if let failure = frontMatter?.parseError { report(.error, failure.offset, failure.message) }
+    let bodyStart = frontMatter?.range.upperBound ?? 0
+
+    // Shortcodes, as Hugo's lexer sees the body.
+    let tokens = ShortcodeLexer(bytes: source.bytes[bodyStart...], base: bodyStart).tokens()
+
+    // Markdown sees the body with every shortcode tag blanked out (lines kept), so that
+    // nothing inside a tag is mistaken for markdown and positions stay true.
+    var masked = source.bytes
+    for index in 0..<bodyStart where masked[index] != 0x0A { masked[index] = 0x20 }
+    for token in tokens {
+      guard case .tag(let tag) = token else { continue }
+      for index in tag.range where masked[index] != 0x0A && masked[index] != 0x0D { masked[index] = UInt8(ascii: "x") }
+    }
+    let document = Markdown.parse(String(decoding: masked, as: UTF8.self))
+    let codeRanges = document.code.map { region in
+      source.offset(line: region.start.line, column: region.start.column)..<(source.offset(line: region.end.line, column: region.end.column) + 1)
+    }
+    func insideCode(_ offset: Int) -> Bool { codeRanges.contains { $0.contains(offset) } }
+
+    var references: [Reference] = []
+    for token in tokens {
+      switch token {
+      case .escaped:
+        continue
+      case .error(let offset, _, let message):
+        report(.error, offset, message)
+      case .tag(let tag):
+        guard tag.name == "figure" || tag.name == "youtube" else { continue }
+        let quoted = source[tag.range]
+        if tag.isClosing {
+          report(.error, tag.nameOffset, "shortcode \"\(tag.name)\" does not evaluate .Inner, yet a closing tag was provided: \(quoted)")
+          continue
+        }
+        if tag.isSelfClosing {
+          report(.error, tag.nameOffset, "shortcode \"\(tag.name)\" must not be self-closed (Hugo fails the build): \(quoted)")
+          continue
+        }
+        let inCode = insideCode(tag.range.lowerBound)
+        if inCode {
+          let shown = "{{" + (tag.notation == .standard ? "</*" : "%/*") + " … " + (tag.notation == .standard ? "*/>}}" : "*/%}}")
+          report(.warning, tag.range.lowerBound, "Hugo runs this shortcode even inside code; write \(shown) to show the call literally: \(quoted)")
+        }
+        let (line, column) = source.position(of: tag.range.lowerBound)
+        if tag.name == "figure" {
+          guard let src = tag.parameter("src") else {
+            report(.error, tag.nameOffset, "figure has no src parameter: \(quoted)")
+            continue
+          }
+          references.append(
+            Reference(
+              kind: .figure, line: line, column: column, target: src.value, targetRange: src.valueRange,
+              alt: tag.value("alt"), title: tag.value("title"), caption: tag.value("caption"), shortcode: tag,
+              insideCode: inCode))
+        } else {
+          guard let id = tag.parameter("id") ?? tag.parameters.first(where: { $0.name == nil }) else {
+            report(.error, tag.nameOffset, "youtube shortcode has no video id: \(quoted)")
+            continue
+          }
+          guard Self.isVideoID(id.value) else {
+            report(.error, id.valueRange.lowerBound, "\"\(id.value)\" is not a YouTube video id (11 characters of A–Z, a–z, 0–9, _ and -)")
+            continue
+          }
+          references.append(
+            Reference(
+              kind: .youtube, line: line, column: column, target: id.value, targetRange: id.valueRange,
+              title: tag.value("title"), shortcode: tag, insideCode: inCode))
+        }
+      }
+    }
+
+    for image in document.images {
+      let start = source.offset(line: image.start.line, column: image.start.column)
+      let end = source.offset(line: image.end.line, column: image.end.column) + 1
+      references.append(
+        Reference(
+          kind: .markdown, line: image.start.line, column: image.start.column, target: image.url,
+          targetRange: Self.destinationRange(of: image, span: start..<min(end, source.bytes.count), in: source),
+          alt: image.alt, title: image.title.isEmpty ? nil : image.title, image: image))
+    }
+
+    for html in document.html {
+      let base = source.offset(line: html.start.line, column: html.start.column)
+      for tag in HTMLImageTag.find(in: html.literal) {
+        guard let src = tag.src else { continue }
+        let literalBytes = Array(html.literal.utf8)
+        let valueBytes = Array(literalBytes[src.range])
+        let offset = base + src.range.lowerBound
+        let range: Range<Int>? =
+          offset + valueBytes.count <= source.bytes.count && Array(source.bytes[offset..<(offset + valueBytes.count)]) == valueBytes
+          ? offset..<(offset + valueBytes.count) : nil
+        let (line, column) = source.position(of: base + tag.offset)
+        references.append(
+          Reference(
+            kind: .html, line: line, column: column, target: src.value, targetRange: range,
+            alt: tag.attributes["alt"], title: tag.attributes["title"]))
+      }
+    }
+
+    if let frontMatter { references += frontMatterReferences(frontMatter, source) }
+
+    references.sort { ($0.line, $0.column) < ($1.line, $1.column) }
+    return ScannedPost(
+      path: path, relativePath: relativePath, source: source, frontMatter: frontMatter, bodyStart: bodyStart,
+      tokens: tokens, references: references, diagnostics: diagnostics)
+  }
+
+  /// YouTube ids are 11 characters of `[A-Za-z0-9_-]`.
+  public static func isVideoID(_ id: String) -> Bool {
+    id.utf8.count == 11
+      && id.utf8.allSatisfy { b in
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == UInt8(ascii: "_")
+          || b == UInt8(ascii: "-")
+      }
+  }
+
+  /// The bytes of an image's destination: inside `](…)` for inline images, in the link
+  /// reference definition for reference-style ones.
+  static func destinationRange(of image: MarkdownImage, span: Range<Int>, in source: SourceText) -> Range<Int>? {
+    let bytes = source.bytes
+    var candidates: [Range<Int>] = []
+    var index = span.lowerBound
+    while index + 1 < span.upperBound {
+      if bytes[index] == UInt8(ascii: "]"), bytes[index + 1] == UInt8(ascii: "(") {
+        var cursor = index + 2
+        while cursor < span.upperBound, bytes[cursor] == 0x20 || bytes[cursor] == 0x0A || bytes[cursor] == 0x09 { cursor += 1 }
+        if cursor < span.upperBound, bytes[cursor] == UInt8(ascii: "<") {
+          let open = cursor + 1
+          var close = open
+          while close < span.upperBound, bytes[close] != UInt8(ascii: ">") { close += 1 }
+          candidates.append(open..<close)
+        } else {
+          let open = cursor
+          var depth = 0
+          while cursor < span.upperBound {
+            let b = bytes[cursor]
+            if b == UInt8(ascii: "\\") { cursor += 2; continue }
+            if b == UInt8(ascii: "(") { depth += 1 }
+            if b == UInt8(ascii: ")") { if depth == 0 { break }; depth -= 1 }
+            if b == 0x20 || b == 0x0A || b == 0x09 { break }
+            cursor += 1
+          }
+          candidates.append(open..<min(cursor, span.upperBound))
+        }
+      }
+      index += 1
+    }
+    if let match = candidates.first(where: { unescape(source[$0]) == image.url }) { return match }
+    if !candidates.isEmpty { return nil }
+    // Reference style: `![alt][label]`, `![label][]` or `![label]`.
+    let text = source[span]
+    var label = image.alt
+    if let open = text.range(of: "][", options: .backwards), text.hasSuffix("]") {
+      let inner = String(text[open.upperBound..<text.index(before: text.endIndex)])
+      if !inner.isEmpty { label = inner }
+    }
+    return definitionRange(label: label, url: image.url, in: source)
+  }
+
+  static func definitionRange(label: String, url: String, in source: SourceText) -> Range<Int>? {
+    let wanted = normalizeLabel(label)
+    for number in 1...source.lineStarts.count {
+      let line = source.line(number)
+      let trimmed = line.drop { $0 == " " }
+      guard line.count - trimmed.count <= 3, trimmed.hasPrefix("["), let close = trimmed.firstIndex(of: "]") else { continue }
+      let name = trimmed[trimmed.index(after: trimmed.startIndex)..<close]
+      let afterClose = trimmed.index(after: close)
+      guard afterClose < trimmed.endIndex, trimmed[afterClose] == ":", normalizeLabel(String(name)) == wanted else { continue }
+      var rest = trimmed[trimmed.index(after: afterClose)...]
+      rest = rest.drop { $0 == " " || $0 == "\t" }
+      let lineStart = source.lineStarts[number - 1]
+      let restOffset = lineStart + line.utf8.count - rest.utf8.count
+      if rest.hasPrefix("<"), let end = rest.firstIndex(of: ">") {
+        let value = rest[rest.index(after: rest.startIndex)..<end]
+        return (restOffset + 1)..<(restOffset + 1 + value.utf8.count)
+      }
+      let value = rest.prefix { $0 != " " && $0 != "\t" }
+      guard !value.isEmpty, unescape(String(value)) == url else { return nil }
+      return restOffset..<(restOffset + value.utf8.count)
+    }
+    return nil
+  }
+
+  static func normalizeLabel(_ label: String) -> String {
+    label.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ").lowercased()
+  }
+
+  /// Markdown's backslash escapes and the common entities, as cmark decodes destinations.
+  static func unescape(_ raw: String) -> String {
+    var result = ""
+    var iterator = raw.makeIterator()
+    while let character = iterator.next() {
+      if character == "\\", let next = iterator.next() {
+        if next.isASCII, next.isPunctuation || next.isSymbol { result.append(next) } else { result += "\\\(next)" }
+      } else {
+        result.append(character)
+      }
+    }
+    return HTMLText.decodeEntities(result)
+  }
+
+  private func frontMatterReferences(_ frontMatter: FrontMatter, _ source: SourceText) -> [Reference] {
+    guard let values = frontMatter.values else { return [] }
+    var references: [Reference] = []
+    var searchFrom = frontMatter.contentRange.lowerBound
+    for key in imageKeys {
+      let path = key.split(separator: ".").map(String.init)
+      var current: FrontMatterValue? = values
+      for component in path { current = current?[component] }
+      let strings: [String]
+      switch current {
+      case .string(let string): strings = [string]
+      case .array(let array): strings = array.compactMap(\.string)
+      default: strings = []
+      }
+      for value in strings where !value.isEmpty {
+        let range = FrontMatterLocator.range(of: value, key: path.last!, in: source, within: frontMatter.contentRange, after: searchFrom)
+        let offset = range?.lowerBound ?? frontMatter.contentRange.lowerBound
+        if let range { searchFrom = range.upperBound }
+        let (line, column) = source.position(of: offset)
+        references.append(
+          Reference(kind: .frontmatter, line: line, column: column, target: value, targetRange: range, key: key))
+      }
+      searchFrom = frontMatter.contentRange.lowerBound
+    }
+    return references
+  }
+}
+
+/// Finds where a front-matter value is written, so it can be rewritten in place.
+enum FrontMatterLocator {
+  static func range(of value: String, key: String, in source: SourceText, within: Range<Int>, after: Int) -> Range<Int>? {
+    let text = Array(source.bytes[within])
+    let needle = Array(value.utf8)
+    let keyBytes = Array(key.lowercased().utf8)
+    // Prefer an occurrence after a mention of the key; quoted or bare.
+    var keyOffset = 0
+    let lowered = text.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
+    if let found = firstIndex(of: keyBytes, in: lowered, from: max(0, after - within.lowerBound)) ?? firstIndex(of: keyBytes, in: lowered, from: 0) {
+      keyOffset = found + keyBytes.count
+    }
+    var start = keyOffset
+    while let index = firstIndex(of: needle, in: text, from: start) {
+      let before = index > 0 ? text[index - 1] : 0x0A
+      let afterIndex = index + needle.count
+      let afterByte = afterIndex < text.count ? text[afterIndex] : 0x0A
+      let quotes: Set<UInt8> = [UInt8(ascii: "\""), UInt8(ascii: "'")]
+      let bareBefore: Set<UInt8> = [0x20, 0x09, 0x0A, UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "[")]
+      let bareAfter: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "#")]
+      if (quotes.contains(before) && before == afterByte) || (bareBefore.contains(before) && bareAfter.contains(afterByte)) {
+        return (within.lowerBound + index)..<(within.lowerBound + afterIndex)
+      }
+      start = index + 1
+    }
+    return nil
+  }
+
+  private static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+    guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
+    for index in start...(haystack.count - needle.count) where haystack[index] == needle[0] {
+      if haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+    }
+    return nil
+  }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// File operations the pipeline uses: atomic writes, safe containment checks, walks.
+public enum FileSystem {
+  /// Writes `data` to `path` through a temporary file in the same folder and a rename, so a
+  /// reader (or an interrupted build) sees the old file or the new one, never half of one.
+  /// Returns false when the file already had exactly these bytes and was left alone.
+  @discardableResult
+  public static func writeAtomically(_ data: Data, to path: String) throws -> Bool {
+    if let existing = FileManager.default.contents(atPath: path), existing == data { return false }
+    let url = URL(fileURLWithPath: path)
+    try FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    let temporary = url.deletingLastPathComponent()
+      .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp")
+    do {
+      try data.write(to: temporary)
+      if rename(temporary.path, path) != 0 {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+      }
+    } catch {
+      try? FileManager.default.removeItem(at: temporary)
+      throw error
+    }
+    return true
+  }
+
+  @discardableResult
+  public static func writeAtomically(_ string: String, to path: String) throws -> Bool {
+    try writeAtomically(Data(string.utf8), to: path)
+  }
+
+  /// `path` with symlinks resolved and `.`/`..` removed.
+  public static func canonical(_ path: String) -> String {
+    URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+  }
+
+  /// Whether `path` lies inside `folder` (both canonical).
+  public static func isInside(_ path: String, _ folder: String) -> Bool {
+    path == folder || path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/")
+  }
+
+  /// `path` relative to `base` when inside it, else `path` unchanged.
+  public static func relative(_ path: String, to base: String) -> String {
+    let prefix = base.hasSuffix("/") ? base : base + "/"
+    return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+  }
+
+  public static func isDirectory(_ path: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+  }
+
+  public static func isFile(_ path: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+  }
+
+  /// Every regular file under `folder` (recursively), as paths relative to it, sorted.
+  public static func files(under folder: String) -> [String] {
+    guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return [] }
+    var result: [String] = []
+    while let item = enumerator.nextObject() as? String {
+      if isFile(folder + "/" + item) { result.append(item) }
+    }
+    return result.sorted()
+  }
+
+  /// Size and modification time in nanoseconds, for cheap change detection.
+  public static func stamp(_ path: String) -> FileStamp? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    return FileStamp(
+      size: Int64(info.st_size),
+      modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+  }
+
+  /// Removes `path` and then every empty parent folder up to (not including) `stop`.
+  public static func remove(_ path: String, pruningUpTo stop: String) {
+    try? FileManager.default.removeItem(atPath: path)
+    var folder = (path as NSString).deletingLastPathComponent
+    while folder.count > stop.count, isInside(folder, stop),
+      (try? FileManager.default.contentsOfDirectory(atPath: folder).isEmpty) == true
+    {
+      try? FileManager.default.removeItem(atPath: folder)
+      folder = (folder as NSString).deletingLastPathComponent
+    }
+  }
+}
+
+/// Size and modification time of a file.
+public struct FileStamp: Codable, Sendable, Hashable {
+  public var size: Int64
+  public var modified: Int64
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Vignette
+
+@main
+struct VignetteCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "vignette",
+    abstract: "Responsive images and private YouTube facades for Hugo-style markdown blogs.",
+    subcommands: [Build.self, Check.self],
+    defaultSubcommand: Build.self)
+}
+
+/// Flags every command shares.
+struct CommonOptions: ParsableArguments {
+  @Option(name: .long, help: "The pipeline config.")
+  var config = "pipeline.json"
+
+  @Option(name: .long, help: "Images processed at once (default: number of cores).")
+  var jobs: Int?
+
+  @Option(name: .customLong("vips-threads"), help: "libvips threads per image (default: 1).")
+  var vipsThreads: Int?
+
+  @Flag(name: .long, help: "Use only the lockfile and the cache for YouTube metadata.")
+  var offline = false
+
+  @Flag(name: .long, help: "Treat warnings as errors.")
+  var strict = false
+
+  @Flag(name: .long, help: "Print one machine-readable JSON report on standard output.")
+  var json = false
+
+  @Flag(name: [.short, .long], help: "Print errors only.")
+  var quiet = false
+
+  func buildOptions(checkOnly: Bool) throws -> BuildOptions {
+    if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    if let vipsThreads, vipsThreads < 1 { throw ValidationError("--vips-threads must be at least 1") }
+    var options = BuildOptions(configPath: config)
+    options.jobs = jobs
+    options.vipsThreads = vipsThreads
+    options.offline = offline ? true : nil
+    options.checkOnly = checkOnly
+    return options
+  }
+}
+
+extension VignetteCommand {
+  struct Build: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Build everything that changed.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+      try await Console(common: common).run(try common.buildOptions(checkOnly: false))
+    }
+  }
+
+  struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Verify references, images and that output/ is up to date, writing nothing.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+      try await Console(common: common).run(try common.buildOptions(checkOnly: true))
+    }
+  }
+}

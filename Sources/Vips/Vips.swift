@@ -1,0 +1,207 @@
+internal import CVipsShim
+import Foundation
+
+/// Process-wide libvips setup. libvips must be initialised once, from one thread, before any
+/// image call; `start` does that (idempotently) and turns off the operation cache, which only
+/// costs memory when every image of a batch is different.
+public enum VipsLibrary {
+  private static let initialisation: Result<Void, VipsError> = {
+    if cvips_init("vignette") != 0 {
+      return .failure(VipsError.take(operation: "vips_init"))
+    }
+    cvips_disable_operation_cache()
+    return .success(())
+  }()
+
+  /// Initialises libvips (once per process) and sets its worker-thread count when given.
+  public static func start(threads: Int? = nil) throws {
+    try initialisation.get()
+    if let threads { cvips_set_concurrency(Int32(threads)) }
+  }
+
+  /// The number of threads libvips uses inside one pipeline.
+  public static var threads: Int { Int(cvips_get_concurrency()) }
+
+  /// libvips' version, e.g. "8.14.1"; part of every cache key.
+  public static var version: String { String(cString: cvips_version_string()) }
+
+  /// Releases libvips' per-thread state. Call it from threads libvips did not create once
+  /// they have finished a job, or libvips leaks per-thread buffers.
+  public static func threadDidFinishWork() { cvips_thread_shutdown() }
+}
+
+/// A libvips failure, with the operation and libvips' own message.
+public struct VipsError: Error, CustomStringConvertible, Sendable {
+  /// What Vignette asked libvips to do.
+  public var operation: String
+  /// libvips' explanation, taken from its error buffer.
+  public var message: String
+
+  public var description: String { message.isEmpty ? "\(operation) failed" : message }
+
+  public init(operation: String, message: String) {
+    self.operation = operation
+    self.message = message
+  }
+
+  /// Reads and clears libvips' error buffer. The buffer is shared by all threads, so callers
+  /// add the file and stage themselves.
+  static func take(operation: String) -> VipsError {
+    let raw = cvips_error_take()
+    defer { free(raw) }
+    let text = raw.map { String(cString: $0) } ?? ""
+    let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+    return VipsError(operation: operation, message: lines.filter { !$0.isEmpty }.joined(separator: "; "))
+  }
+}
+
+/// What a file's header says, read without decoding pixels.
+public struct ImageHeader: Sendable, Equatable {
+  public var width: Int
+  public var height: Int
+  public var bands: Int
+  /// Frames in an animated or multi-page file; 1 otherwise.
+  public var pages: Int
+  /// EXIF orientation, 1...8.
+  public var orientation: Int
+  public var hasAlpha: Bool
+  public var hasICCProfile: Bool
+  /// libvips' loader nickname, such as `jpegload`, `pngload`, `svgload`.
+  public var loader: String
+
+  /// Width and height as displayed, after EXIF orientation is applied.
+  public var orientedSize: (width: Int, height: Int) {
+    orientation >= 5 ? (height, width) : (width, height)
+  }
+
+  /// Reads the header of the file at `path`.
+  public init(path: String) throws {
+    var raw = cvips_header()
+    guard cvips_read_header(path, &raw) == 0 else { throw VipsError.take(operation: "header") }
+    width = Int(raw.width)
+    height = Int(raw.height)
+    bands = Int(raw.bands)
+    pages = max(1, Int(raw.pages))
+    orientation = Int(raw.orientation)
+    hasAlpha = raw.has_alpha != 0
+    hasICCProfile = raw.has_icc != 0
+    loader = withUnsafeBytes(of: raw.loader) { bytes in
+      String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    }
+  }
+}
+
+/// How strict decoding is about damaged files.
+public enum FailOn: Int32, Sendable {
+  case none = 0, truncated = 1, error = 2, warning = 3
+}
+
+/// An encoded image format Vignette writes.
+public enum EncodedFormat: String, Sendable, CaseIterable {
+  case avif, webp, jpeg, png
+}
+
+/// One libvips image. Owns its reference: released when the wrapper goes. Never share one
+/// across tasks; a render job opens, processes and releases inside one synchronous call.
+public final class VipsImage {
+  private let pointer: OpaquePointer
+
+  private init(taking pointer: OpaquePointer) { self.pointer = pointer }
+  deinit { cvips_unref(pointer) }
+
+  private static func make(
+    _ operation: String, _ body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32
+  ) throws -> VipsImage {
+    var out: OpaquePointer?
+    guard body(&out) == 0, let out else { throw VipsError.take(operation: operation) }
+    return VipsImage(taking: out)
+  }
+
+  /// Shrink-on-load thumbnail of a file at `width` (never upscaled): EXIF orientation applied,
+  /// embedded ICC profiles converted to sRGB.
+  public static func thumbnail(path: String, width: Int, failOn: FailOn = .truncated) throws
+    -> VipsImage
+  {
+    try make("thumbnail") { cvips_thumbnail_file(path, Int32(width), failOn.rawValue, $0) }
+  }
+
+  /// This image resized to `width` with lanczos3, keeping its aspect ratio.
+  public func resized(width: Int) throws -> VipsImage {
+    try VipsImage.make("resize") { cvips_thumbnail_image(pointer, Int32(width), $0) }
+  }
+
+  /// 8-bit sRGB (alpha kept), with every metadata field removed.
+  public func srgb8() throws -> VipsImage {
+    try VipsImage.make("colourspace") { cvips_to_srgb8(pointer, $0) }
+  }
+
+  /// The image fully decoded into memory, so several encoders can read it without re-decoding.
+  public func inMemory() throws -> VipsImage {
+    try VipsImage.make("copy_memory") { cvips_copy_memory(pointer, $0) }
+  }
+
+  public var width: Int { Int(cvips_image_width(pointer)) }
+  public var height: Int { Int(cvips_image_height(pointer)) }
+  public var bands: Int { Int(cvips_image_bands(pointer)) }
+  public var hasAlpha: Bool { cvips_image_has_alpha(pointer) != 0 }
+
+  /// The mean of each band.
+  public func bandMeans() throws -> [Double] {
+    var means = [Double](repeating: 0, count: 4)
+    let count = cvips_band_means(pointer, &means, 4)
+    guard count > 0 else { throw VipsError.take(operation: "stats") }
+    return Array(means.prefix(Int(count)))
+  }
+
+  /// Raw interleaved pixel bytes.
+  public func pixels() throws -> [UInt8] {
+    var size = 0
+    guard let raw = cvips_write_to_memory(pointer, &size) else {
+      throw VipsError.take(operation: "write_to_memory")
+    }
+    defer { cvips_free(raw) }
+    return Array(UnsafeRawBufferPointer(start: raw, count: size))
+  }
+
+  /// Encodes the image, metadata stripped. `effort` applies to WebP (0–6) and AVIF (0–9);
+  /// `quality` is ignored for PNG.
+  public func encoded(as format: EncodedFormat, quality: Int, effort: Int? = nil) throws -> [UInt8] {
+    var buffer: UnsafeMutableRawPointer?
+    var length = 0
+    let status: Int32
+    switch format {
+    case .jpeg: status = cvips_save_jpeg(pointer, Int32(quality), &buffer, &length)
+    case .webp: status = cvips_save_webp(pointer, Int32(quality), Int32(effort ?? 4), &buffer, &length)
+    case .avif: status = cvips_save_avif(pointer, Int32(quality), Int32(effort ?? 4), &buffer, &length)
+    case .png: status = cvips_save_png(pointer, 6, &buffer, &length)
+    }
+    guard status == 0, let buffer else { throw VipsError.take(operation: "\(format.rawValue)save") }
+    defer { cvips_free(buffer) }
+    return Array(UnsafeRawBufferPointer(start: buffer, count: length))
+  }
+
+  /// Decodes every pixel of the file at `path`; throws when it cannot.
+  public static func verifyDecodes(path: String, failOn: FailOn = .truncated) throws {
+    guard cvips_decode_check(path, failOn.rawValue) == 0 else {
+      throw VipsError.take(operation: "decode")
+    }
+  }
+}
+
+/// SHA-256 through glib (which libvips brings), so no second crypto library is needed.
+public enum Checksum {
+  /// Lower-case hex SHA-256 of `bytes`.
+  public static func sha256(_ bytes: UnsafeRawBufferPointer) -> String {
+    var hex = [CChar](repeating: 0, count: 65)
+    cvips_sha256_hex(bytes.baseAddress, bytes.count, &hex)
+    return String(cString: hex)
+  }
+
+  public static func sha256(_ data: Data) -> String {
+    data.withUnsafeBytes { sha256($0) }
+  }
+
+  public static func sha256(_ string: String) -> String {
+    sha256(Data(string.utf8))
+  }
+}
