@@ -125,6 +125,11 @@ int cvips_band_means(VipsImage *in, double *means, int max_bands) {
 
 void *cvips_write_to_memory(VipsImage *in, size_t *size) { return vips_image_write_to_memory(in, size); }
 
+int cvips_open(const char *path, VipsImage **out) {
+  *out = vips_image_new_from_file(path, NULL);
+  return *out ? 0 : -1;
+}
+
 int cvips_decode_check(const char *path, int fail_on) {
   VipsImage *image = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
                                               (VipsFailOn)fail_on, NULL);
@@ -132,6 +137,41 @@ int cvips_decode_check(const char *path, int fail_on) {
   double avg = 0;
   int result = vips_avg(image, &avg, NULL);
   g_object_unref(image);
+  return result;
+}
+
+int cvips_test_pattern(int width, int height, int alpha, VipsImage **out) {
+  // x/width*255 in red, y/height*255 in green, a diagonal band in blue.
+  VipsImage *xy = NULL, *x = NULL, *y = NULL, *r = NULL, *g = NULL, *b = NULL, *rgb = NULL, *cast = NULL;
+  int result = -1;
+  if (vips_xyz(width, height, &xy, NULL)) goto done;
+  if (vips_extract_band(xy, &x, 0, NULL) || vips_extract_band(xy, &y, 1, NULL)) goto done;
+  if (vips_linear1(x, &r, 255.0 / (width > 1 ? width - 1 : 1), 0, NULL)) goto done;
+  if (vips_linear1(y, &g, 255.0 / (height > 1 ? height - 1 : 1), 0, NULL)) goto done;
+  if (vips_linear1(x, &b, 0.5 * 255.0 / (width > 1 ? width - 1 : 1), 64, NULL)) goto done;
+  VipsImage *bands[4] = {r, g, b, NULL};
+  VipsImage *a = NULL;
+  if (alpha) {
+    if (vips_linear1(y, &a, -255.0 / (height > 1 ? height - 1 : 1), 255, NULL)) goto done;
+    bands[3] = a;
+  }
+  if (vips_bandjoin(bands, &rgb, alpha ? 4 : 3, NULL)) {
+    if (a) g_object_unref(a);
+    goto done;
+  }
+  if (a) g_object_unref(a);
+  if (vips_cast_uchar(rgb, &cast, NULL)) goto done;
+  if (vips_copy(cast, out, "interpretation", VIPS_INTERPRETATION_sRGB, NULL)) goto done;
+  result = 0;
+done:
+  if (xy) g_object_unref(xy);
+  if (x) g_object_unref(x);
+  if (y) g_object_unref(y);
+  if (r) g_object_unref(r);
+  if (g) g_object_unref(g);
+  if (b) g_object_unref(b);
+  if (rgb) g_object_unref(rgb);
+  if (cast) g_object_unref(cast);
   return result;
 }
 

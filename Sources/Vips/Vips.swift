@@ -180,6 +180,16 @@ public final class VipsImage {
     return Array(UnsafeRawBufferPointer(start: buffer, count: length))
   }
 
+  /// A smooth colour test pattern of the given size, optionally with an alpha ramp.
+  public static func testPattern(width: Int, height: Int, alpha: Bool = false) throws -> VipsImage {
+    try make("test pattern") { cvips_test_pattern(Int32(width), Int32(height), alpha ? 1 : 0, $0) }
+  }
+
+  /// Opens (lazily) an image file for inspection: size, bands, pixels.
+  public static func open(path: String) throws -> VipsImage {
+    try make("load") { cvips_open(path, $0) }
+  }
+
   /// Decodes every pixel of the file at `path`; throws when it cannot.
   public static func verifyDecodes(path: String, failOn: FailOn = .truncated) throws {
     guard cvips_decode_check(path, failOn.rawValue) == 0 else {

@@ -57,8 +57,13 @@ int cvips_copy_memory(VipsImage *in, VipsImage **out);
 int cvips_band_means(VipsImage *in, double *means, int max_bands);
 // Raw interleaved pixels; caller releases with cvips_free.
 void *cvips_write_to_memory(VipsImage *in, size_t *size);
+// Opens a file (random access) for inspection.
+int cvips_open(const char *path, VipsImage **out);
 // Full decode of a file, to prove it decodes. Returns 0 when every pixel could be read.
 int cvips_decode_check(const char *path, int fail_on);
+
+// A smooth colour test pattern (a gradient with a few shapes), for tests and examples.
+int cvips_test_pattern(int width, int height, int alpha, VipsImage **out);
 
 // --- foreign.h: encode to a buffer, metadata stripped. Caller releases with cvips_free.
 int cvips_save_jpeg(VipsImage *in, int quality, void **buf, size_t *len);
