@@ -144,7 +144,7 @@ int cvips_test_pattern(int width, int height, int alpha, VipsImage **out) {
   // x/width*255 in red, y/height*255 in green, a diagonal band in blue.
   VipsImage *xy = NULL, *x = NULL, *y = NULL, *r = NULL, *g = NULL, *b = NULL, *rgb = NULL, *cast = NULL;
   int result = -1;
-  if (vips_xyz(width, height, &xy, NULL)) goto done;
+  if (vips_xyz(&xy, width, height, NULL)) goto done;
   if (vips_extract_band(xy, &x, 0, NULL) || vips_extract_band(xy, &y, 1, NULL)) goto done;
   if (vips_linear1(x, &r, 255.0 / (width > 1 ? width - 1 : 1), 0, NULL)) goto done;
   if (vips_linear1(y, &g, 255.0 / (height > 1 ? height - 1 : 1), 0, NULL)) goto done;
