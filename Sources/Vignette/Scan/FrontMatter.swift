@@ -57,7 +57,8 @@ public struct FrontMatter: Sendable {
       }
       throw FrontMatterError(
         offset: start, message: "EOF looking for end \(format == .toml ? "TOML" : "YAML") front matter delimiter")
-    case UInt8(ascii: "{"):
+    case UInt8(ascii: "{") where !(index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "{")):
+      // `{{` opens a shortcode or template action, never a JSON object.
       var depth = 0
       var cursor = index
       var inString = false

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every test: the Swift suite (unit, end-to-end, Hugo and HTTP tests) and the browser
+# checks in headless Chromium. Installs what is missing first.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh || exit 2
+if [ -s scripts/requirements.txt ]; then
+  python3 -m pip install --quiet --disable-pip-version-check -r scripts/requirements.txt || exit 2
+fi
+status=0
+swift test || status=1
+if [ -x Tests/browser/run.sh ]; then
+  Tests/browser/run.sh || status=1
+fi
+exit $status
