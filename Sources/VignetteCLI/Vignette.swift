@@ -9,6 +9,26 @@ struct VignetteCommand: AsyncParsableCommand {
     abstract: "Responsive images and private YouTube facades for Hugo-style markdown blogs.",
     subcommands: [Build.self, Check.self],
     defaultSubcommand: Build.self)
+
+  /// Runs the command line, mapping ArgumentParser's usage errors (EX_USAGE, 64) onto the
+  /// documented exit status 2 for bad usage.
+  static func main() async {
+    do {
+      var command = try parseAsRoot()
+      if var asyncCommand = command as? AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      let code = exitCode(for: error)
+      if code.rawValue == 64 {
+        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        Foundation.exit(2)
+      }
+      exit(withError: error)
+    }
+  }
 }
 
 /// Flags every command shares.

@@ -90,3 +90,42 @@ enum TestImages {
     return try VipsImage.testPattern(width: width, height: height, alpha: alpha).encoded(as: format, quality: 90)
   }
 }
+
+/// The built `vignette` executable, run as a user would.
+enum CLI {
+  /// Path of the binary SwiftPM built next to the test bundle.
+  static var binary: String {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [bundle, bundle.deletingLastPathComponent()] {
+      let path = candidate.appendingPathComponent("vignette").path
+      if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return TestSite.repositoryRoot + "/.build/debug/vignette"
+  }
+
+  struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  /// Runs `vignette arguments…` in `directory` and waits for it.
+  static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Result(
+      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+      stderr: String(decoding: stderr, as: UTF8.self))
+  }
+}
