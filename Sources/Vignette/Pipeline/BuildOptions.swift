@@ -11,6 +11,8 @@ public struct BuildOptions: Sendable {
   public var offline: Bool?
   /// Check mode: verify and compare, write nothing.
   public var checkOnly = false
+  /// Timeouts, retries and caps for YouTube requests; tests shorten them.
+  var network = NetworkLimits()
   /// Called with progress as images finish.
   public var progress: (@Sendable (Progress) -> Void)?
 

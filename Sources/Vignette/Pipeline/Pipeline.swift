@@ -68,16 +68,33 @@ public final class Pipeline: Sendable {
       }
     }
 
+    // Videos: metadata and posters (lockfile, cache, network); posters are planned like any image.
+    options.progress?(.stage("videos"))
+    var (videos, posterFiles) = try await embedVideos(resolved, report: &report)
+    for (id, file) in posterFiles.sorted(by: { $0.key < $1.key }) where plans[file] == nil {
+      do {
+        let source = try cache.source(file: file, urlPath: videos[id]!.posterURLPath)
+        guard source.width * source.height <= project.config.images.maxPixels else {
+          failures[file] = "the poster of video \(id) is \(source.width)×\(source.height) pixels, more than images.maxPixels"
+          continue
+        }
+        plans[file] = VariantPlanner.plan(source, settings: project.config.images)
+      } catch {
+        failures[file] = "the poster of video \(id) is not an image libvips can read: \(error)"
+      }
+    }
+
     // Render (or reuse).
     options.progress?(.stage("render"))
     let rendered = try await renderAll(plans: plans, cache: cache, failures: &failures, report: &report)
-
-    // Videos.
-    options.progress?(.stage("videos"))
-    var videoIDs = Set<String>()
-    for item in resolved { for reference in item.post.references where reference.kind == .youtube { videoIDs.insert(reference.target) } }
-    let videos = Dictionary(uniqueKeysWithValues: videoIDs.map { ($0, Video(id: $0)) })
-    report.videos = videos.count
+    for (id, file) in posterFiles {
+      if let image = rendered[file] {
+        videos[id]?.poster = image
+        videos[id]?.posterSource = plans[file]?.source
+      } else if let failure = failures[file] {
+        report.diagnostics.append(Diagnostic(.warning, file: project.display(project.lockfile), "\(failure); shown with its title only"))
+      }
+    }
 
     // Diagnostics for references, now that every file's fate is known.
     for index in resolved.indices {
@@ -108,8 +125,11 @@ public final class Pipeline: Sendable {
     options.progress?(.stage("write"))
     let emitter = Emitter(project: project, cache: cache, checkOnly: options.checkOnly)
     var manifest = Manifest()
+    let posters = Set(posterFiles.values)
     for (file, image) in rendered.sorted(by: { $0.key < $1.key }) {
-      manifest.images.append(Manifest.Image(source: project.display(file), image: plans[file]!.source, rendered: image))
+      if !posters.contains(file) {
+        manifest.images.append(Manifest.Image(source: project.display(file), image: plans[file]!.source, rendered: image))
+      }
       for variant in image.variants {
         try emitter.variant(variant)
         report.variants += 1
@@ -120,8 +140,10 @@ public final class Pipeline: Sendable {
     for item in resolved.sorted(by: { $0.post.relativePath < $1.post.relativePath }) {
       try emitPost(item, rendered: rendered, videos: videos, emitter: emitter, manifest: &manifest)
     }
-    manifest.videos = videos.values.sorted { $0.id < $1.id }.map {
-      Manifest.Video(id: $0.id, title: $0.title, author: $0.author, authorURL: $0.authorURL, thumbnail: nil)
+    manifest.videos = videos.values.sorted { $0.id < $1.id }.map { video in
+      Manifest.Video(
+        id: video.id, title: video.title, author: video.author, authorURL: video.authorURL,
+        thumbnail: video.poster.map { Manifest.Image(source: video.posterURL ?? video.posterURLPath, image: video.posterSource!, rendered: $0) })
     }
     try emitter.file("manifest.json", manifest.encoded())
     try emitter.finish()
@@ -134,6 +156,26 @@ public final class Pipeline: Sendable {
     let elapsed = clock.now - started
     report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     return report
+  }
+
+  /// Looks every embedded video up (see `VideoCatalog`) and writes the lockfile when it
+  /// changed. Returns the videos by id and their poster files.
+  private func embedVideos(_ resolved: [ResolvedPost], report: inout BuildReport) async throws -> ([String: Video], [String: String]) {
+    let embeds = resolved.flatMap { item in
+      item.post.references.filter { $0.kind == .youtube }.map {
+        VideoEmbed(id: $0.target, file: project.display(item.post.path), line: $0.line, column: $0.column)
+      }
+    }
+    let catalog = VideoCatalog(
+      settings: project.config.youtube, lockfilePath: project.lockfile, lockfileDisplay: project.display(project.lockfile),
+      posterFolder: project.cache + "/posters", offline: (options.offline ?? project.config.youtube.offline) || options.checkOnly,
+      limits: options.network)
+    let outcome = await catalog.resolve(embeds)
+    report.diagnostics += outcome.diagnostics
+    report.videos = outcome.videos.count
+    // Check mode counts as offline, so the lockfile only changes in a build.
+    if outcome.lockfileChanged { try FileSystem.writeAtomically(outcome.lockfile.encoded(), to: project.lockfile) }
+    return (outcome.videos, outcome.posters)
   }
 
   private func scanPosts(_ report: inout BuildReport) -> [ScannedPost] {

@@ -4,25 +4,38 @@ import Foundation
 /// plain link to the video (which works without JavaScript). Nothing is requested from
 /// YouTube until a click; then a `youtube-nocookie.com` iframe replaces the facade.
 public enum VideoFacade {
-  /// The facade for one embed. `start`, `end` and `title` come from the shortcode.
+  /// The facade for one embed. `start`, `end` and `title` come from the shortcode; the
+  /// shortcode's title names the player (as Hugo's `youtube` shortcode does), the oEmbed
+  /// title is what readers see. Every value is escaped, and text that came from the network
+  /// is isolated (`dir="auto"`, `<bdi>`) so right-to-left titles do not reorder the page.
+  ///
+  /// A video YouTube refuses (private, removed, embedding off) gets the same box with class
+  /// `vignette-video--link`, no play button and no `data-vignette-video`: a plain link.
   public static func html(
     video: Video, start: Int?, end: Int?, shortcodeTitle: String?, picture: PictureMarkup, eager: Bool
   ) -> String {
-    let title = video.title ?? shortcodeTitle ?? "YouTube video"
+    let title = HTMLText.escape(video.title ?? shortcodeTitle ?? "YouTube video")
     var link = video.watchURL
     if let start, start > 0 { link += "&t=\(start)s" }
-    var data = "data-vignette-video=\"\(HTMLText.escape(video.id))\""
-    if let start, start > 0 { data += " data-start=\"\(start)\"" }
-    if let end, end > 0 { data += " data-end=\"\(end)\"" }
-    data += " data-title=\"\(HTMLText.escape(shortcodeTitle ?? title))\""
+    link = HTMLText.escape(link)
+    var anchor = "<a class=\"vignette-video__link\" href=\"\(link)\""
+    if video.unavailable {
+      anchor += " aria-label=\"Watch on YouTube: \(title)\">"
+    } else {
+      anchor += " data-vignette-video=\"\(HTMLText.escape(video.id))\""
+      if let start, start > 0 { anchor += " data-start=\"\(start)\"" }
+      if let end, end > 0 { anchor += " data-end=\"\(end)\"" }
+      anchor += " data-title=\"\(HTMLText.escape(shortcodeTitle ?? video.title ?? "YouTube video"))\""
+      anchor += " aria-label=\"Play: \(title)\">"
+    }
     let poster =
       video.poster.map { picture.picture($0, alt: "", eager: eager, imgClass: "vignette-video__poster") }
       ?? "<span class=\"vignette-video__blank\"></span>"
+    let play = video.unavailable ? "" : "<span class=\"vignette-video__play\" aria-hidden=\"true\"></span>"
     return """
-      <figure class="vignette-video"><div class="vignette-video__frame"><a class="vignette-video__link" href="\(HTMLText.escape(link))" \(data) \
-      aria-label="Play: \(HTMLText.escape(title))">\(poster)<span class="vignette-video__play" aria-hidden="true">\
-      </span><span class="vignette-video__title">\(HTMLText.escape(title))</span></a></div>\
-      <figcaption><a href="\(HTMLText.escape(link))">Watch “\(HTMLText.escape(title))” on YouTube</a></figcaption></figure>
+      <figure class="vignette-video\(video.unavailable ? " vignette-video--link" : "")"><div class="vignette-video__frame">\
+      \(anchor)\(poster)\(play)<span class="vignette-video__title" dir="auto">\(title)</span></a></div>\
+      <figcaption><a href="\(link)">Watch “<bdi>\(title)</bdi>” on YouTube</a></figcaption></figure>
       """
   }
 

@@ -1,0 +1,199 @@
+import Foundation
+import Vips
+
+/// One place a post embeds a video, for diagnostics that name the post and line.
+struct VideoEmbed: Sendable, Hashable {
+  var id: String
+  var file: String
+  var line: Int
+  var column: Int
+}
+
+/// The "videos" stage: for every embedded video, metadata and a poster from the lockfile and
+/// the cache when they have them, otherwise from the network (unless offline). Each video is
+/// looked up once however many posts embed it; failures become diagnostics and a facade
+/// that still works (title and link), never a failed build.
+struct VideoCatalog {
+  var settings: YouTubeSettings
+  /// Absolute path of `vignette.lock.json`, and how to show it.
+  var lockfilePath: String
+  var lockfileDisplay: String
+  /// Where posters are kept (`<cache>/posters`).
+  var posterFolder: String
+  /// Use only the lockfile and the cache.
+  var offline: Bool
+  var limits = NetworkLimits()
+
+  struct Outcome {
+    var videos: [String: Video] = [:]
+    /// The poster file of each video that has one.
+    var posters: [String: String] = [:]
+    var lockfile = VideoLockfile()
+    /// Whether `lockfile` should be written (it differs from the file and may replace it).
+    var lockfileChanged = false
+    var diagnostics: [Diagnostic] = []
+    /// Requests sent to the network.
+    var requests = 0
+  }
+
+  /// What became of one video.
+  private struct Lookup: Sendable {
+    var id: String
+    var entry: VideoLockfile.Entry?
+    var posterFile: String?
+    var unavailable = false
+    /// A failure that names this video's embeds.
+    var problem: String?
+    /// Videos left without a poster because the network was unreachable or we are offline.
+    var missedPoster = false
+    var warnings: [String] = []
+  }
+
+  func resolve(_ embeds: [VideoEmbed]) async -> Outcome {
+    var outcome = Outcome()
+    var lockfileReadable = true
+    do {
+      outcome.lockfile = try VideoLockfile.load(path: lockfilePath, display: lockfileDisplay)
+    } catch {
+      outcome.diagnostics.append(Diagnostic(.error, file: error.file, error.message))
+      lockfileReadable = false
+    }
+    let locked = outcome.lockfile
+    let places = Dictionary(grouping: embeds.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }, by: \.id)
+    let ids = places.keys.sorted()
+    guard !ids.isEmpty || !locked.videos.isEmpty else { return outcome }
+
+    let client = OEmbedClient(settings: settings, limits: limits)
+    defer { client.shutdown() }
+    var results: [String: Lookup] = [:]
+    await withTaskGroup(of: Lookup.self) { group in
+      var iterator = ids.makeIterator()
+      func submit() {
+        guard let id = iterator.next() else { return }
+        group.addTask { await lookUp(id, entry: locked.videos[id], client: client) }
+      }
+      for _ in 0..<max(1, limits.concurrency) { submit() }
+      while let result = await group.next() {
+        results[result.id] = result
+        submit()
+      }
+    }
+    outcome.requests = client.requestCount
+
+    var missed: [String] = []
+    var unknown: [String] = []
+    var updated = VideoLockfile()
+    for id in ids {
+      let result = results[id]!
+      let first = places[id]!.first!
+      for embed in places[id]! {
+        if let problem = result.problem {
+          outcome.diagnostics.append(
+            Diagnostic(.warning, file: embed.file, line: embed.line, column: embed.column, "video \(id): \(problem)"))
+        }
+      }
+      for warning in result.warnings {
+        outcome.diagnostics.append(Diagnostic(.warning, file: first.file, line: first.line, column: first.column, "video \(id): \(warning)"))
+      }
+      if result.missedPoster { missed.append(id) }
+      if result.missedPoster && result.entry == nil { unknown.append(id) }
+      if let entry = result.entry { updated.videos[id] = entry }
+      var video = Video(id: id, title: result.entry?.title, author: result.entry?.author, authorURL: result.entry?.authorURL)
+      video.posterURL = result.entry?.poster?.url
+      video.unavailable = result.unavailable
+      outcome.videos[id] = video
+      if let file = result.posterFile { outcome.posters[id] = file }
+    }
+
+    // Network trouble is said once, at the first embed it affects.
+    if !missed.isEmpty {
+      let first = (unknown.isEmpty ? missed : unknown).compactMap { places[$0]?.first }.min { ($0.file, $0.line) < ($1.file, $1.line) }!
+      let why =
+        offline
+        ? "offline: only \(lockfileDisplay) and the cache are used, and the cache has no poster for"
+        : "cannot reach YouTube (\(client.unreachableReason ?? "no answer")); no poster for"
+      let names = missed.map { id in outcome.videos[id]?.title.map { "\(id) (\"\($0)\")" } ?? id }
+      var message = "\(why) \(names.joined(separator: ", ")); shown with the title only"
+      let severity: Diagnostic.Severity
+      if unknown.isEmpty {
+        severity = .warning
+      } else {
+        severity = .error
+        message += ". Not in \(lockfileDisplay) at all: \(unknown.joined(separator: ", ")); build once with network access to record them"
+      }
+      outcome.diagnostics.append(Diagnostic(severity, file: first.file, line: first.line, column: first.column, message))
+    }
+
+    // Offline runs and unreadable lockfiles never rewrite the lockfile; entries for videos no
+    // post embeds any more are dropped.
+    if !offline && lockfileReadable && updated != locked {
+      outcome.lockfile = updated
+      outcome.lockfileChanged = true
+    }
+    return outcome
+  }
+
+  /// One video: the lockfile and cache first, the network only for what they lack.
+  private func lookUp(_ id: String, entry: VideoLockfile.Entry?, client: OEmbedClient) async -> Lookup {
+    var result = Lookup(id: id, entry: entry)
+    if let poster = entry?.poster { result.posterFile = cachedPoster(id: id, poster) }
+    let complete = entry?.origin == .oembed && (entry?.poster == nil || result.posterFile != nil)
+    if complete { return result }
+    if offline {
+      result.missedPoster = true
+      return result
+    }
+    do throws(OEmbedClient.Failure) {
+      if let entry, entry.origin == .oembed, let locked = entry.poster {
+        // Metadata is locked; only the poster is missing from this cache.
+        try await fetchLockedPoster(id, locked: locked, result: &result, client: client)
+        return result
+      }
+      let metadata = try await client.metadata(id: id)
+      var fresh = VideoLockfile.Entry(title: metadata.title, author: metadata.author, authorURL: metadata.authorURL, origin: .oembed)
+      do throws(OEmbedClient.Failure) {
+        let poster = try await client.poster(id: id, folder: posterFolder)
+        fresh.poster = VideoLockfile.Poster(url: poster.url, sha256: poster.sha256, width: poster.width, height: poster.height)
+        result.posterFile = poster.file
+      } catch {
+        guard case .refused(let reason) = error else { throw error }
+        result.warnings.append("\(reason); shown with its title only")
+      }
+      result.entry = fresh
+    } catch {
+      switch error {
+      case .unavailable(let status):
+        result.unavailable = true
+        result.problem = "\(OEmbedClient.Failure.unavailable(status: status)); shown as a link to YouTube"
+      case .refused(let reason):
+        result.problem = "\(reason); \(entry?.title != nil ? "using \(lockfileDisplay)" : "shown without title or poster")"
+      case .unreachable:
+        result.missedPoster = result.posterFile == nil
+      }
+    }
+    return result
+  }
+
+  /// Downloads the poster the lockfile names; a changed picture is accepted and reported.
+  private func fetchLockedPoster(
+    _ id: String, locked: VideoLockfile.Poster, result: inout Lookup, client: OEmbedClient
+  ) async throws(OEmbedClient.Failure) {
+    switch try await client.poster(url: locked.url, id: id, folder: posterFolder) {
+    case .success(let poster):
+      result.posterFile = poster.file
+      if poster.sha256 != locked.sha256 {
+        result.entry?.poster = VideoLockfile.Poster(url: poster.url, sha256: poster.sha256, width: poster.width, height: poster.height)
+        result.warnings.append("the thumbnail at \(locked.url) changed since \(lockfileDisplay) was written; the lockfile now records the new one")
+      }
+    case .failure(let rejection):
+      result.warnings.append("the locked thumbnail \(locked.url) is no longer usable (\(rejection)); shown with its title only")
+    }
+  }
+
+  /// The locked poster's file when the cache has it with the right bytes.
+  private func cachedPoster(id: String, _ poster: VideoLockfile.Poster) -> String? {
+    let file = OEmbedClient.posterFile(folder: posterFolder, id: id, sha256: poster.sha256)
+    guard let data = FileManager.default.contents(atPath: file), Checksum.sha256(data) == poster.sha256 else { return nil }
+    return file
+  }
+}
