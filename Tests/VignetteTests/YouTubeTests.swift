@@ -48,10 +48,11 @@ struct OEmbedClientTests {
     server.on("/oembed/ddddddddddd", .json(["title": String(repeating: "x", count: 100_000)]))
     for id in ["bbbbbbbbbbb", "ccccccccccc", "ddddddddddd"] {
       let error = await #expect(throws: OEmbedClient.Failure.self) { _ = try await client.metadata(id: id) }
-      guard case .refused = error else {
+      guard case .refused(let reason) = error else {
         Issue.record("\(id): \(String(describing: error))")
         continue
       }
+      #expect(reason.contains(["bbbbbbbbbbb": "not a JSON object", "ccccccccccc": "HTML page", "ddddddddddd": "larger than 65536 bytes"][id]!))
     }
     server.stop()
   }
@@ -180,6 +181,14 @@ struct VideoBuildTests {
     #expect(again.diagnostics.isEmpty)
     #expect(server.requests.count == before)
     #expect(site.read("vignette.lock.json") == lock)
+
+    // A fresh cache with the lockfile: only the locked poster URLs are fetched, no oEmbed.
+    try FileManager.default.removeItem(atPath: site.path(".vignette-cache"))
+    let third = try await site.build { $0.network = fast }
+    #expect(third.diagnostics.isEmpty)
+    #expect(
+      Array(server.requests.dropFirst(before)).sorted() == ["/vi/\(Self.second)/sddefault.jpg", "/vi/\(Self.first)/maxresdefault.jpg"])
+    #expect(site.read("vignette.lock.json") == lock)
   }
 
   @Test func anOfflineRebuildFromLockfileAndCacheIsByteIdentical() async throws {
@@ -236,6 +245,7 @@ struct VideoBuildTests {
 
     let html = try #require(site.read("output/html/p.html"))
     #expect(html.contains(#"<figure class="vignette-video vignette-video--link">"#))
+    #expect(try site.manifest().videos.first { $0.id == "gonegonegon" }?.unavailable == true)
     #expect(!html.contains(#"data-vignette-video="gonegonegon""#))
     #expect(html.contains("https://www.youtube.com/watch?v=gonegonegon"))
     #expect(html.contains(#"data-vignette-video="garbagejson""#))

@@ -50,6 +50,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var author: String?
     public var authorURL: String?
     public var thumbnail: Image?
+    /// True when YouTube refused the video (401, 403, 404) and the page links to it instead
+    /// of embedding it; absent otherwise.
+    public var unavailable: Bool?
   }
 
   public func encoded() throws -> Data {

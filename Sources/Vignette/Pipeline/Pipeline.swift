@@ -143,7 +143,8 @@ public final class Pipeline: Sendable {
     manifest.videos = videos.values.sorted { $0.id < $1.id }.map { video in
       Manifest.Video(
         id: video.id, title: video.title, author: video.author, authorURL: video.authorURL,
-        thumbnail: video.poster.map { Manifest.Image(source: video.posterURL ?? video.posterURLPath, image: video.posterSource!, rendered: $0) })
+        thumbnail: video.poster.map { Manifest.Image(source: video.posterURL ?? video.posterURLPath, image: video.posterSource!, rendered: $0) },
+        unavailable: video.unavailable ? true : nil)
     }
     try emitter.file("manifest.json", manifest.encoded())
     try emitter.finish()
