@@ -52,7 +52,10 @@ struct OEmbedClientTests {
         Issue.record("\(id): \(String(describing: error))")
         continue
       }
-      #expect(reason.contains(["bbbbbbbbbbb": "not a JSON object", "ccccccccccc": "HTML page", "ddddddddddd": "larger than 65536 bytes"][id]!))
+      #expect(
+        reason.contains(
+          ["bbbbbbbbbbb": "not a JSON object", "ccccccccccc": "HTML page", "ddddddddddd": "larger than 65536 bytes"][
+            id]!))
     }
     server.stop()
   }
@@ -82,7 +85,8 @@ struct OEmbedClientTests {
   }
 
   @Test func posterSkipsYouTubesPlaceholderByStatusAndBySize() async throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("posters-\(UUID().uuidString.prefix(8))").path
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("posters-\(UUID().uuidString.prefix(8))")
+      .path
     defer { try? FileManager.default.removeItem(atPath: folder) }
     server.on("/vi/hhhhhhhhhhh/maxresdefault.jpg", .jpeg(Posters.missing, status: 404))
     server.on("/vi/hhhhhhhhhhh/sddefault.jpg", .jpeg(Posters.missing, status: 200))
@@ -187,7 +191,9 @@ struct VideoBuildTests {
     let third = try await site.build { $0.network = fast }
     #expect(third.diagnostics.isEmpty)
     #expect(
-      Array(server.requests.dropFirst(before)).sorted() == ["/vi/\(Self.second)/sddefault.jpg", "/vi/\(Self.first)/maxresdefault.jpg"])
+      Array(server.requests.dropFirst(before)).sorted() == [
+        "/vi/\(Self.second)/sddefault.jpg", "/vi/\(Self.first)/maxresdefault.jpg",
+      ])
     #expect(site.read("vignette.lock.json") == lock)
   }
 
@@ -228,7 +234,9 @@ struct VideoBuildTests {
     let site = try TestSite()
     try site.config(#"{"images": {"widths": [480], "formats": ["auto"]}, "youtube": {\#(server.youtubeConfig)}}"#)
     try site.write(
-      "assets/posts/p.md", "Three videos.\n{{< youtube gonegonegon >}}\n\n{{< youtube garbagejson >}}\n\n{{< youtube id=ok_ok_ok_ok title=\"Named\" >}}\n")
+      "assets/posts/p.md",
+      "Three videos.\n{{< youtube gonegonegon >}}\n\n{{< youtube garbagejson >}}\n\n{{< youtube id=ok_ok_ok_ok title=\"Named\" >}}\n"
+    )
     server.on("/oembed/gonegonegon", .text("Not Found", status: 404))
     server.on("/oembed/garbagejson", .text("Forbidden", status: 200))
     server.on("/oembed/ok_ok_ok_ok", .oembed(title: "Fine"))
@@ -280,7 +288,9 @@ struct VideoBuildTests {
       $0.network = fast
     }
     #expect(offline.errors == 1, "\(offline.diagnostics)")
-    #expect(offline.diagnostics.first?.description.contains("Not in vignette.lock.json at all: newnewnewne") == true, "\(offline.diagnostics)")
+    #expect(
+      offline.diagnostics.first?.description.contains("Not in vignette.lock.json at all: newnewnewne") == true,
+      "\(offline.diagnostics)")
   }
 
   @Test func theExampleSiteBuildsOfflineFromItsCommittedLockfile() async throws {
@@ -300,7 +310,8 @@ struct VideoFacadeTests {
   @Test func everythingFromTheNetworkIsEscapedAndIsolated() {
     var video = Video(id: "qnY9NL0E5ZM", title: "\"><img src=x onerror=alert(1)> مرحبا")
     let html = VideoFacade.html(
-      video: video, start: 12, end: nil, shortcodeTitle: "a \"b\" <c>", picture: PictureMarkup(urlPrefix: "", sizes: "100vw"),
+      video: video, start: 12, end: nil, shortcodeTitle: "a \"b\" <c>",
+      picture: PictureMarkup(urlPrefix: "", sizes: "100vw"),
       eager: false)
     #expect(!html.contains("<img src=x"))
     #expect(html.contains(#"dir="auto">&quot;&gt;&lt;img src=x onerror=alert(1)&gt; مرحبا</span>"#))
@@ -311,7 +322,8 @@ struct VideoFacadeTests {
 
     video.unavailable = true
     let link = VideoFacade.html(
-      video: video, start: nil, end: nil, shortcodeTitle: nil, picture: PictureMarkup(urlPrefix: "", sizes: "100vw"), eager: false)
+      video: video, start: nil, end: nil, shortcodeTitle: nil, picture: PictureMarkup(urlPrefix: "", sizes: "100vw"),
+      eager: false)
     #expect(!link.contains("data-vignette-video") && !link.contains("vignette-video__play"))
   }
 }

@@ -170,7 +170,7 @@ public final class Pipeline: Sendable {
     let catalog = VideoCatalog(
       settings: project.config.youtube, lockfilePath: project.lockfile, lockfileDisplay: project.display(project.lockfile),
       posterFolder: project.cache + "/posters", offline: (options.offline ?? project.config.youtube.offline) || options.checkOnly,
-      limits: options.network)
+      offlineReason: options.checkOnly ? "check makes no network requests" : "offline", limits: options.network)
     let outcome = await catalog.resolve(embeds)
     report.diagnostics += outcome.diagnostics
     report.videos = outcome.videos.count

@@ -116,12 +116,14 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
 
   func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
     let id = dataTask.taskIdentifier
-    let expected = (dataTask.response as? HTTPURLResponse).flatMap { Int($0.value(forHTTPHeaderField: "Content-Length") ?? "") }
+    let expected = (dataTask.response as? HTTPURLResponse).flatMap {
+      Int($0.value(forHTTPHeaderField: "Content-Length") ?? "")
+    }
     let overflow: Int? = lock.withLock {
-      guard var entry = pending[id] else { return nil }
-      entry.body.append(data)
-      pending[id] = entry
-      return entry.body.count > entry.limit || (expected ?? 0) > entry.limit ? entry.limit : nil
+      guard pending[id] != nil else { return nil }
+      pending[id]!.body.append(data)
+      let (count, limit) = (pending[id]!.body.count, pending[id]!.limit)
+      return count > limit || (expected ?? 0) > limit ? limit : nil
     }
     if let overflow, finish(id, .failure(HTTPFailure.tooLarge(limit: overflow))) { dataTask.cancel() }
   }

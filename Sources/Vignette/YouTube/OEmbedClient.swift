@@ -70,7 +70,8 @@ final class OEmbedClient: @unchecked Sendable {
     guard var components = URLComponents(string: settings.oembed) else { throw .refused("youtube.oembed is not a URL") }
     components.queryItems =
       (components.queryItems ?? []) + [
-        URLQueryItem(name: "url", value: "https://www.youtube.com/watch?v=\(id)"), URLQueryItem(name: "format", value: "json"),
+        URLQueryItem(name: "url", value: "https://www.youtube.com/watch?v=\(id)"),
+        URLQueryItem(name: "format", value: "json"),
       ]
     guard let url = components.url else { throw .refused("youtube.oembed is not a URL") }
     let response = try await fetch(url, limit: limits.maxMetadataBytes)
@@ -88,7 +89,8 @@ final class OEmbedClient: @unchecked Sendable {
   func poster(id: String, folder: String) async throws(Failure) -> Poster {
     var rejected: [String] = []
     for name in Self.posterNames {
-      let url = "\(settings.thumbnails.hasSuffix("/") ? String(settings.thumbnails.dropLast()) : settings.thumbnails)/\(id)/\(name).jpg"
+      let url =
+        "\(settings.thumbnails.hasSuffix("/") ? String(settings.thumbnails.dropLast()) : settings.thumbnails)/\(id)/\(name).jpg"
       do throws(Failure) {
         switch try await poster(url: url, id: id, folder: folder) {
         case .success(let poster): return poster
@@ -161,7 +163,8 @@ final class OEmbedClient: @unchecked Sendable {
     if let type = response.headers["content-type"]?.lowercased(), type.contains("html") {
       throw .refused("oEmbed answered with an HTML page, not JSON (YouTube does this when it rate-limits)")
     }
-    guard let object = try? JSONSerialization.jsonObject(with: response.body), let fields = object as? [String: Any] else {
+    guard let object = try? JSONSerialization.jsonObject(with: response.body), let fields = object as? [String: Any]
+    else {
       throw .refused("oEmbed answered with something that is not a JSON object")
     }
     guard let rawTitle = fields["title"] as? String, let title = clean(rawTitle) else {
@@ -216,7 +219,8 @@ final class OEmbedClient: @unchecked Sendable {
       guard attempt < limits.retries else {
         if retryReason == HTTPFailure.timedOut.description {
           // A host that never answers in time is as good as unreachable for this run.
-          let message = "\(url.host ?? url.absoluteString) did not answer within \(Self.seconds(limits.totalTimeout)) (\(attempt + 1) attempts)"
+          let message =
+            "\(url.host ?? url.absoluteString) did not answer within \(Self.seconds(limits.totalTimeout)) (\(attempt + 1) attempts)"
           lock.withLock { if down == nil { down = message } }
           throw .unreachable(unreachableReason ?? message)
         }

@@ -22,6 +22,8 @@ struct VideoCatalog {
   var posterFolder: String
   /// Use only the lockfile and the cache.
   var offline: Bool
+  /// Why the run is offline, for the one message that says so.
+  var offlineReason = "offline"
   var limits = NetworkLimits()
 
   struct Outcome {
@@ -59,7 +61,8 @@ struct VideoCatalog {
       lockfileReadable = false
     }
     let locked = outcome.lockfile
-    let places = Dictionary(grouping: embeds.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }, by: \.id)
+    let places = Dictionary(
+      grouping: embeds.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }, by: \.id)
     let ids = places.keys.sorted()
     guard !ids.isEmpty || !locked.videos.isEmpty else { return outcome }
 
@@ -93,12 +96,14 @@ struct VideoCatalog {
         }
       }
       for warning in result.warnings {
-        outcome.diagnostics.append(Diagnostic(.warning, file: first.file, line: first.line, column: first.column, "video \(id): \(warning)"))
+        outcome.diagnostics.append(
+          Diagnostic(.warning, file: first.file, line: first.line, column: first.column, "video \(id): \(warning)"))
       }
       if result.missedPoster { missed.append(id) }
       if result.missedPoster && result.entry == nil { unknown.append(id) }
       if let entry = result.entry { updated.videos[id] = entry }
-      var video = Video(id: id, title: result.entry?.title, author: result.entry?.author, authorURL: result.entry?.authorURL)
+      var video = Video(
+        id: id, title: result.entry?.title, author: result.entry?.author, authorURL: result.entry?.authorURL)
       video.posterURL = result.entry?.poster?.url
       video.unavailable = result.unavailable
       outcome.videos[id] = video
@@ -107,10 +112,12 @@ struct VideoCatalog {
 
     // Network trouble is said once, at the first embed it affects.
     if !missed.isEmpty {
-      let first = (unknown.isEmpty ? missed : unknown).compactMap { places[$0]?.first }.min { ($0.file, $0.line) < ($1.file, $1.line) }!
+      let first = (unknown.isEmpty ? missed : unknown).compactMap { places[$0]?.first }.min {
+        ($0.file, $0.line) < ($1.file, $1.line)
+      }!
       let why =
         offline
-        ? "offline: only \(lockfileDisplay) and the cache are used, and the cache has no poster for"
+        ? "\(offlineReason): only \(lockfileDisplay) and the cache are used, and the cache has no poster for"
         : "cannot reach YouTube (\(client.unreachableReason ?? "no answer")); no poster for"
       let names = missed.map { id in outcome.videos[id]?.title.map { "\(id) (\"\($0)\")" } ?? id }
       var message = "\(why) \(names.joined(separator: ", ")); shown with the title only"
@@ -119,9 +126,11 @@ struct VideoCatalog {
         severity = .warning
       } else {
         severity = .error
-        message += ". Not in \(lockfileDisplay) at all: \(unknown.joined(separator: ", ")); build once with network access to record them"
+        message +=
+          ". Not in \(lockfileDisplay) at all: \(unknown.joined(separator: ", ")); build once with network access to record them"
       }
-      outcome.diagnostics.append(Diagnostic(severity, file: first.file, line: first.line, column: first.column, message))
+      outcome.diagnostics.append(
+        Diagnostic(severity, file: first.file, line: first.line, column: first.column, message))
     }
 
     // Offline runs and unreadable lockfiles never rewrite the lockfile; entries for videos no
@@ -150,10 +159,12 @@ struct VideoCatalog {
         return result
       }
       let metadata = try await client.metadata(id: id)
-      var fresh = VideoLockfile.Entry(title: metadata.title, author: metadata.author, authorURL: metadata.authorURL, origin: .oembed)
+      var fresh = VideoLockfile.Entry(
+        title: metadata.title, author: metadata.author, authorURL: metadata.authorURL, origin: .oembed)
       do throws(OEmbedClient.Failure) {
         let poster = try await client.poster(id: id, folder: posterFolder)
-        fresh.poster = VideoLockfile.Poster(url: poster.url, sha256: poster.sha256, width: poster.width, height: poster.height)
+        fresh.poster = VideoLockfile.Poster(
+          url: poster.url, sha256: poster.sha256, width: poster.width, height: poster.height)
         result.posterFile = poster.file
       } catch {
         guard case .refused(let reason) = error else { throw error }
@@ -166,7 +177,8 @@ struct VideoCatalog {
         result.unavailable = true
         result.problem = "\(OEmbedClient.Failure.unavailable(status: status)); shown as a link to YouTube"
       case .refused(let reason):
-        result.problem = "\(reason); \(entry?.title != nil ? "using \(lockfileDisplay)" : "shown without title or poster")"
+        result.problem =
+          "\(reason); \(entry?.title != nil ? "using \(lockfileDisplay)" : "shown without title or poster")"
       case .unreachable:
         result.missedPoster = result.posterFile == nil
       }
@@ -182,18 +194,24 @@ struct VideoCatalog {
     case .success(let poster):
       result.posterFile = poster.file
       if poster.sha256 != locked.sha256 {
-        result.entry?.poster = VideoLockfile.Poster(url: poster.url, sha256: poster.sha256, width: poster.width, height: poster.height)
-        result.warnings.append("the thumbnail at \(locked.url) changed since \(lockfileDisplay) was written; the lockfile now records the new one")
+        result.entry?.poster = VideoLockfile.Poster(
+          url: poster.url, sha256: poster.sha256, width: poster.width, height: poster.height)
+        result.warnings.append(
+          "the thumbnail at \(locked.url) changed since \(lockfileDisplay) was written; the lockfile now records the new one"
+        )
       }
     case .failure(let rejection):
-      result.warnings.append("the locked thumbnail \(locked.url) is no longer usable (\(rejection)); shown with its title only")
+      result.warnings.append(
+        "the locked thumbnail \(locked.url) is no longer usable (\(rejection)); shown with its title only")
     }
   }
 
   /// The locked poster's file when the cache has it with the right bytes.
   private func cachedPoster(id: String, _ poster: VideoLockfile.Poster) -> String? {
     let file = OEmbedClient.posterFile(folder: posterFolder, id: id, sha256: poster.sha256)
-    guard let data = FileManager.default.contents(atPath: file), Checksum.sha256(data) == poster.sha256 else { return nil }
+    guard let data = FileManager.default.contents(atPath: file), Checksum.sha256(data) == poster.sha256 else {
+      return nil
+    }
     return file
   }
 }

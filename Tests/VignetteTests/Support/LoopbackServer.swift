@@ -21,10 +21,13 @@ final class LoopbackServer: @unchecked Sendable {
     static func json(_ object: Any, status: Int = 200) -> Reply {
       Reply(status: status, contentType: "application/json", body: try! JSONSerialization.data(withJSONObject: object))
     }
-    static func oembed(title: String, author: String = "Test Channel", authorURL: String = "https://www.youtube.com/@test") -> Reply {
+    static func oembed(
+      title: String, author: String = "Test Channel", authorURL: String = "https://www.youtube.com/@test"
+    ) -> Reply {
       .json([
         "title": title, "author_name": author, "author_url": authorURL, "type": "video", "version": "1.0",
-        "provider_name": "YouTube", "thumbnail_url": "https://i.ytimg.com/vi/x/hqdefault.jpg", "html": "<iframe></iframe>",
+        "provider_name": "YouTube", "thumbnail_url": "https://i.ytimg.com/vi/x/hqdefault.jpg",
+        "html": "<iframe></iframe>",
       ])
     }
     static func jpeg(_ bytes: [UInt8], status: Int = 200) -> Reply {
@@ -133,7 +136,8 @@ final class LoopbackServer: @unchecked Sendable {
       return reply
     }
     if reply.delay > 0 { Thread.sleep(forTimeInterval: reply.delay) }
-    var head = "HTTP/1.1 \(reply.status) Status\r\nContent-Type: \(reply.contentType)\r\nContent-Length: \(reply.body.count)\r\nConnection: close\r\n"
+    var head =
+      "HTTP/1.1 \(reply.status) Status\r\nContent-Type: \(reply.contentType)\r\nContent-Length: \(reply.body.count)\r\nConnection: close\r\n"
     for (name, value) in reply.headers { head += "\(name): \(value)\r\n" }
     let bytes = Array((head + "\r\n").utf8) + Array(reply.body)
     var sent = 0
