@@ -293,6 +293,32 @@ struct VideoBuildTests {
       "\(offline.diagnostics)")
   }
 
+  @Test func anEndpointSlowerThanTheTimeoutEndsInOneWarningAndATitleFacade() async throws {
+    let server = try LoopbackServer()
+    defer { server.stop() }
+    let site = try TestSite()
+    try site.config(#"{"images": {"widths": [480], "formats": ["auto"]}, "youtube": {\#(server.youtubeConfig)}}"#)
+    try site.write("assets/posts/p.md", "Slow.\n\n{{< youtube \(Self.first) >}}\n\n{{< youtube \(Self.second) >}}\n")
+    var lock = VideoLockfile()
+    lock.videos[Self.first] = .init(title: "Typed in", origin: .hand)
+    lock.videos[Self.second] = .init(title: "Also typed", origin: .hand)
+    try site.write("vignette.lock.json", lock.encoded())
+    var slow = LoopbackServer.Reply.oembed(title: "too late")
+    slow.delay = 2
+    server.on("/oembed/\(Self.first)", slow)
+    server.on("/oembed/\(Self.second)", slow)
+    let report = try await site.build {
+      $0.network = fast
+      $0.network.concurrency = 1
+    }
+    #expect(report.errors == 0)
+    #expect(report.diagnostics.count == 1, "\(report.diagnostics)")
+    #expect(report.diagnostics.first?.message.contains("did not answer within 0.5 s (3 attempts)") == true)
+    #expect(server.requests.count == 3)
+    let html = try #require(site.read("output/html/p.html"))
+    #expect(html.contains(">Typed in</span>") && html.contains(">Also typed</span>"))
+  }
+
   @Test func theExampleSiteBuildsOfflineFromItsCommittedLockfile() async throws {
     let site = try TestSite.example()
     let report = try await site.build { $0.offline = true }
