@@ -220,20 +220,20 @@ final class OEmbedClient: @unchecked Sendable {
         if retryReason == HTTPFailure.timedOut.description {
           // A host that never answers in time is as good as unreachable for this run.
           let message =
-            "\(url.host ?? url.absoluteString) did not answer within \(Self.seconds(limits.totalTimeout)) (\(attempt + 1) attempts)"
+            "\(url.host ?? url.absoluteString) did not answer in time (\(Self.attempts(attempt + 1)))"
           lock.withLock { if down == nil { down = message } }
           throw .unreachable(unreachableReason ?? message)
         }
-        throw .refused("\(url.absoluteString): \(retryReason) after \(attempt + 1) attempts")
+        throw .refused("\(url.absoluteString): \(retryReason) after \(Self.attempts(attempt + 1))")
       }
       attempt += 1
       try? await Task.sleep(for: .seconds(min(pause, limits.maxRetryAfter)))
     }
   }
+}
 
-  static func seconds(_ value: TimeInterval) -> String {
-    value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
-  }
+extension OEmbedClient {
+  static func attempts(_ count: Int) -> String { count == 1 ? "1 attempt" : "\(count) attempts" }
 }
 
 /// Reason phrases for the statuses a build reports.
