@@ -212,6 +212,19 @@ struct VideoBuildTests {
     #expect(site.read("vignette.lock.json") == lock)
   }
 
+  @Test func handEntriesAreReplacedOnceYouTubeAnswers() async throws {
+    let server = try LoopbackServer()
+    defer { server.stop() }
+    let site = try Self.site(server)
+    try site.write(
+      "vignette.lock.json", FileManager.default.contents(atPath: TestSite.repositoryRoot + "/vignette.lock.json")!)
+    let report = try await site.build { $0.network = fast }
+    #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
+    let lock = try VideoLockfile.load(path: site.path("vignette.lock.json"), display: "lock")
+    #expect(lock.videos.values.allSatisfy { $0.origin == .oembed && $0.note == nil && $0.poster != nil })
+    #expect(lock.videos[Self.second]?.author == "haruka nakamura")
+  }
+
   @Test func anOfflineRebuildFromLockfileAndCacheIsByteIdentical() async throws {
     let server = try LoopbackServer()
     let online = try Self.site(server)
