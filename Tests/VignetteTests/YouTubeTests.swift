@@ -347,6 +347,35 @@ struct VideoBuildTests {
     #expect(html.contains(">Typed in</span>") && html.contains(">Also typed</span>"))
   }
 
+  @Test func theExamplePostGetsLocalPostersAndTitlesWhenTheEndpointsAnswer() async throws {
+    let server = try LoopbackServer()
+    defer { server.stop() }
+    let site = try TestSite.example()
+    let config = try #require(site.read("pipeline.json"))
+      .replacingOccurrences(of: "https://www.youtube.com/oembed", with: server.base + "/oembed")
+      .replacingOccurrences(of: "https://i.ytimg.com/vi", with: server.base + "/vi")
+    try site.write("pipeline.json", config)
+    server.on("/oembed/\(Self.first)", .oembed(title: "流れゆく季節 - Nagareyuku kisetsu", author: "haruka nakamura"))
+    server.on("/oembed/\(Self.second)", .oembed(title: "8の季節 - Hachi no kisetsu", author: "haruka nakamura"))
+    server.on("/vi/\(Self.first)/maxresdefault.jpg", .jpeg(Posters.maxres))
+    server.on("/vi/\(Self.second)/maxresdefault.jpg", .jpeg(Posters.maxres))
+    let report = try await site.build {
+      $0.offline = false
+      $0.network = fast
+    }
+    #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
+    let html = try #require(site.read("output/html/look-back.html"))
+    for id in [Self.first, Self.second] {
+      #expect(html.contains(#"data-vignette-video="\#(id)""#))
+      #expect(html.contains("../static/videos/\(id).1280w."))
+    }
+    #expect(html.contains(#"dir="auto">8の季節 - Hachi no kisetsu</span>"#))
+    #expect(
+      try site.manifest().videos.allSatisfy {
+        $0.thumbnail?.variants.isEmpty == false && $0.author == "haruka nakamura"
+      })
+  }
+
   @Test func theExampleSiteBuildsOfflineFromItsCommittedLockfile() async throws {
     let site = try TestSite.example()
     let report = try await site.build { $0.offline = true }
