@@ -291,6 +291,23 @@ struct VideoBuildTests {
     #expect(lock.videos["ok_ok_ok_ok"]?.poster?.url.hasSuffix("/hqdefault.jpg") == true)
   }
 
+  @Test func aPosterAboveMaxPixelsIsNotDecoded() async throws {
+    let server = try LoopbackServer()
+    defer { server.stop() }
+    let site = try TestSite()
+    try site.config(
+      #"{"images": {"maxPixels": 500000, "formats": ["auto"]}, "youtube": {\#(server.youtubeConfig)}}"#)
+    try site.write("assets/posts/p.md", "Big.\n\n{{< youtube \(Self.first) >}}\n")
+    server.on("/oembed/\(Self.first)", .oembed(title: "Huge"))
+    server.on("/vi/\(Self.first)/maxresdefault.jpg", .jpeg(Posters.maxres))
+    let report = try await site.build { $0.network = fast }
+    #expect(
+      report.diagnostics.map(\.description) == [
+        "assets/posts/p.md:3:1: warning: the poster of video \(Self.first) is 1280×720 pixels, more than images.maxPixels; shown with its title only"
+      ])
+    #expect(try site.read("output/html/p.html")?.contains(">Huge</span>") == true)
+  }
+
   @Test func withoutNetworkTheBuildSaysSoOnceAndUsesTheLockfileTitles() async throws {
     let server = try LoopbackServer()
     let site = try Self.site(server)

@@ -70,7 +70,9 @@ public final class Pipeline: Sendable {
 
     // Videos: metadata and posters (lockfile, cache, network); posters are planned like any image.
     options.progress?(.stage("videos"))
-    var (videos, posterFiles) = try await embedVideos(resolved, report: &report)
+    let outcome = try await embedVideos(resolved, report: &report)
+    var videos = outcome.videos
+    let posterFiles = outcome.posters
     for (id, file) in posterFiles.sorted(by: { $0.key < $1.key }) where plans[file] == nil {
       do {
         let source = try cache.source(file: file, urlPath: videos[id]!.posterURLPath)
@@ -91,8 +93,9 @@ public final class Pipeline: Sendable {
       if let image = rendered[file] {
         videos[id]?.poster = image
         videos[id]?.posterSource = plans[file]?.source
-      } else if let failure = failures[file] {
-        report.diagnostics.append(Diagnostic(.warning, file: project.display(project.lockfile), "\(failure); shown with its title only"))
+      } else if let failure = failures[file], let embed = outcome.firstEmbeds[id] {
+        report.diagnostics.append(
+          Diagnostic(.warning, file: embed.file, line: embed.line, column: embed.column, "\(failure); shown with its title only"))
       }
     }
 
@@ -160,8 +163,8 @@ public final class Pipeline: Sendable {
   }
 
   /// Looks every embedded video up (see `VideoCatalog`) and writes the lockfile when it
-  /// changed. Returns the videos by id and their poster files.
-  private func embedVideos(_ resolved: [ResolvedPost], report: inout BuildReport) async throws -> ([String: Video], [String: String]) {
+  /// changed.
+  private func embedVideos(_ resolved: [ResolvedPost], report: inout BuildReport) async throws -> VideoCatalog.Outcome {
     let embeds = resolved.flatMap { item in
       item.post.references.filter { $0.kind == .youtube }.map {
         VideoEmbed(id: $0.target, file: project.display(item.post.path), line: $0.line, column: $0.column)
@@ -176,7 +179,7 @@ public final class Pipeline: Sendable {
     report.videos = outcome.videos.count
     // Check mode counts as offline, so the lockfile only changes in a build.
     if outcome.lockfileChanged { try FileSystem.writeAtomically(outcome.lockfile.encoded(), to: project.lockfile) }
-    return (outcome.videos, outcome.posters)
+    return outcome
   }
 
   private func scanPosts(_ report: inout BuildReport) -> [ScannedPost] {

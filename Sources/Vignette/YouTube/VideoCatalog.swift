@@ -30,6 +30,8 @@ struct VideoCatalog {
     var videos: [String: Video] = [:]
     /// The poster file of each video that has one.
     var posters: [String: String] = [:]
+    /// Where each video is first embedded, for later diagnostics about it.
+    var firstEmbeds: [String: VideoEmbed] = [:]
     var lockfile = VideoLockfile()
     /// Whether `lockfile` should be written (it differs from the file and may replace it).
     var lockfileChanged = false
@@ -108,6 +110,7 @@ struct VideoCatalog {
       video.unavailable = result.unavailable
       outcome.videos[id] = video
       if let file = result.posterFile { outcome.posters[id] = file }
+      outcome.firstEmbeds[id] = first
     }
 
     // Network trouble is said once, at the first embed it affects.
