@@ -36,8 +36,6 @@ struct VideoCatalog {
     /// Whether `lockfile` should be written (it differs from the file and may replace it).
     var lockfileChanged = false
     var diagnostics: [Diagnostic] = []
-    /// Requests sent to the network.
-    var requests = 0
   }
 
   /// What became of one video.
@@ -83,7 +81,6 @@ struct VideoCatalog {
         submit()
       }
     }
-    outcome.requests = client.requestCount
 
     var missed: [String] = []
     var unknown: [String] = []
