@@ -20,7 +20,7 @@ private enum Posters {
 }
 
 @Suite("OEmbedClient against a loopback server")
-struct OEmbedClientTests {
+final class OEmbedClientTests {
   let server: LoopbackServer
   let client: OEmbedClient
 
@@ -33,13 +33,17 @@ struct OEmbedClientTests {
     client = OEmbedClient(settings: settings, limits: fast)
   }
 
+  deinit {
+    server.stop()
+    client.shutdown()
+  }
+
   @Test func metadataKeepsHostileTextForTheRendererToEscape() async throws {
     server.on("/oembed/aaaaaaaaaaa", .oembed(title: hostile + "\u{7}", authorURL: "javascript:alert(1)"))
     let metadata = try await client.metadata(id: "aaaaaaaaaaa")
     #expect(metadata.title == hostile)
     #expect(metadata.author == "Test Channel")
     #expect(metadata.authorURL == nil)
-    server.stop()
   }
 
   @Test func garbageAndOversizedAnswersAreRefused() async throws {
@@ -57,7 +61,6 @@ struct OEmbedClientTests {
           ["bbbbbbbbbbb": "not a JSON object", "ccccccccccc": "HTML page", "ddddddddddd": "larger than 65536 bytes"][
             id]!))
     }
-    server.stop()
   }
 
   @Test func retriesAfter429AndAfterATimeout() async throws {
@@ -71,7 +74,6 @@ struct OEmbedClientTests {
     #expect(try await client.metadata(id: "fffffffffff").title == "In time")
     #expect(server.count("/oembed/eeeeeeeeeee") == 2)
     #expect(server.count("/oembed/fffffffffff") == 2)
-    server.stop()
   }
 
   @Test func aServerThatSaysNothingIsGivenUpAfterTheConnectTimeout() async throws {
@@ -86,7 +88,6 @@ struct OEmbedClientTests {
     server.on("/oembed/kkkkkkkkkkk", silent)
     let error = await #expect(throws: OEmbedClient.Failure.self) { _ = try await patient.metadata(id: "kkkkkkkkkkk") }
     #expect(error == .unreachable("127.0.0.1 did not answer in time (1 attempt)"))
-    server.stop()
   }
 
   @Test(arguments: [401, 403, 404])
@@ -96,7 +97,6 @@ struct OEmbedClientTests {
       _ = try await client.metadata(id: "ggggggggggg")
     }
     #expect(server.count("/oembed/ggggggggggg") == 1)
-    server.stop()
   }
 
   @Test func posterSkipsYouTubesPlaceholderByStatusAndBySize() async throws {
@@ -111,7 +111,6 @@ struct OEmbedClientTests {
     #expect((poster.width, poster.height) == (480, 360))
     #expect(FileManager.default.contents(atPath: poster.file) == Data(Posters.hq))
     #expect(FileSystem.files(under: folder) == [(poster.file as NSString).lastPathComponent])
-    server.stop()
   }
 
   @Test func anUnreachableHostIsGivenUpOnce() async throws {
