@@ -1,0 +1,62 @@
+"""Fixtures for the browser checks: the example site built once per run, a loopback server for
+it, one headless Chromium, and one visit of the example post per viewport."""
+import os
+from pathlib import Path
+
+import pytest
+
+import cdp
+import example_site
+from page import Visit
+
+# Viewport widths (CSS px) × device pixel ratios a reader might have.
+VIEWPORTS = [(width, dpr) for width in (375, 768, 1440) for dpr in (1, 2)]
+HEIGHT = 900
+# Every image response is held back this long, so the text paints first and an image that
+# arrives without reserved space moves it (a layout shift), as on a slow connection.
+IMAGE_DELAY = 0.25
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    output, log = example_site.build_example(tmp_path_factory.mktemp("site"))
+    print(log)
+    return output
+
+
+@pytest.fixture(scope="session")
+def server(built_site):
+    server = example_site.static_server(built_site, delay=IMAGE_DELAY)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    browser = cdp.Browser()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    root = Path(os.environ.get("VIGNETTE_TEST_ARTIFACTS") or example_site.REPO / ".test-artifacts")
+    folder = root / "browser"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def page_url(server, name):
+    return f"{server.origin}/html/{name}.html"
+
+
+@pytest.fixture(scope="module", params=VIEWPORTS, ids=lambda v: f"{v[0]}px@{v[1]}x")
+def visit(request, browser, server):
+    """The example post at one viewport, every picture scrolled into view and loaded."""
+    width, dpr = request.param
+    visit = Visit(browser, page_url(server, "look-back"), width, HEIGHT, dpr)
+    visit.width, visit.dpr = width, dpr
+    visit.pictures = visit.load_pictures()
+    visit.shifts = visit.layout_shifts()
+    yield visit
+    visit.close()
