@@ -1,5 +1,6 @@
 """Fixtures for the browser checks: the example site built once per run, a loopback server for
 it, one headless Chromium, and one visit of the example post per viewport."""
+import json
 import os
 from pathlib import Path
 
@@ -25,6 +26,12 @@ def built_site(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def site_config(built_site):
+    """The pipeline config the site was built with."""
+    return json.loads((built_site.parent / "pipeline.json").read_text())
+
+
+@pytest.fixture(scope="session")
 def server(built_site):
     server = example_site.static_server(built_site, delay=IMAGE_DELAY)
     yield server
@@ -46,17 +53,41 @@ def artifacts():
     return folder
 
 
+@pytest.fixture(scope="session")
+def findings(artifacts):
+    """What the checks saw, by viewport: written to report.json and summed up at the end."""
+    rows = {}
+    yield rows
+    (artifacts / "report.json").write_text(json.dumps(rows, indent=2))
+    _FINDINGS.update(rows)
+
+
+_FINDINGS = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _FINDINGS:
+        return
+    terminalreporter.section("image candidates chosen by Chromium")
+    for viewport, row in _FINDINGS.items():
+        chosen = ", ".join(f"{p['file']} ({p['rendered']:g}px -> {p['loaded']}w)" for p in row.get("pictures", []))
+        terminalreporter.write_line(f"{viewport}: layout shift {row.get('layoutShift', '?')}; {chosen}")
+
+
 def page_url(server, name):
     return f"{server.origin}/html/{name}.html"
 
 
 @pytest.fixture(scope="module", params=VIEWPORTS, ids=lambda v: f"{v[0]}px@{v[1]}x")
-def visit(request, browser, server):
+def visit(request, browser, server, findings):
     """The example post at one viewport, every picture scrolled into view and loaded."""
     width, dpr = request.param
     visit = Visit(browser, page_url(server, "look-back"), width, HEIGHT, dpr)
     visit.width, visit.dpr = width, dpr
     visit.pictures = visit.load_pictures()
     visit.shifts = visit.layout_shifts()
+    visit.findings = findings.setdefault(f"{width}px@{dpr}x", {})
+    visit.findings["layoutShift"] = sum(entry["value"] for entry in visit.shifts)
+    visit.findings["requests"] = [r["url"] for r in visit.requests]
     yield visit
     visit.close()
