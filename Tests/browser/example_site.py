@@ -119,7 +119,7 @@ def vignette_binary():
 
 def make_thumbnails(folder):
     """YouTube's thumbnail sizes, cut from the example's own artwork with the `vips` tool."""
-    source = REPO / "assets" / "images" / "lookBack.png"
+    source = REPO / "assets" / "images" / "lookBackAlbum.png"  # not the post's first figure, so posters stand out
     sizes = {"maxresdefault": (1280, 720), "sddefault": (640, 480), "hqdefault": (480, 360)}
     files = {}
     for name, (width, height) in sizes.items():

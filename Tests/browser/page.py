@@ -190,9 +190,10 @@ class Visit:
         return self.page.evaluate("""[...document.querySelectorAll("a[data-vignette-video]")].map(a => ({
           id: a.dataset.vignetteVideo, start: a.dataset.start || null, href: a.href}))""")
 
-    def click_facade(self, index):
+    def click_facade(self, index, keyboard=False):
         """Scrolls facade `index` into view and clicks its middle with the mouse, as a reader
-        would. Returns the `src` of the iframe that replaced it (waits up to 10 s)."""
+        would (or focuses it and presses Enter). Returns the `src` of the iframe that replaced
+        it (waits up to 10 s), or None."""
         box = self.page.evaluate(f"""(async () => {{
           const a = document.querySelectorAll("a[data-vignette-video]")[{index}];
           a.scrollIntoView({{block: "center"}});
@@ -201,10 +202,18 @@ class Visit:
           return {{x: r.left + r.width / 2, y: r.top + r.height / 2}};
         }})()""")
         before = set(self.iframes())
-        self._mouse("mouseMoved", box)
-        self.clicked = True
-        self._mouse("mousePressed", box)
-        self._mouse("mouseReleased", box)
+        if keyboard:
+            self.page.evaluate(f'document.querySelectorAll("a[data-vignette-video]")[{index}].focus()')
+            self.clicked = True
+            for kind in ("keyDown", "keyUp"):
+                self.page.send("Input.dispatchKeyEvent", {
+                    "type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13,
+                    **({"text": "\r"} if kind == "keyDown" else {})})
+        else:
+            self._mouse("mouseMoved", box)
+            self.clicked = True
+            self._mouse("mousePressed", box)
+            self._mouse("mouseReleased", box)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             new = [src for src in self.iframes() if src not in before]

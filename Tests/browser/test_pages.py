@@ -107,12 +107,13 @@ def test_nothing_leaves_the_machine_without_a_click(visit):
 
 # The YouTube facade: nothing from YouTube until a click, then the privacy-enhanced player.
 
-@pytest.mark.parametrize("page,index,video,start", [
-    ("look-back", 0, "qnY9NL0E5ZM", None),
-    ("look-back", 1, "GBl2DSOL7bw", None),
-    ("start-time", 0, "GBl2DSOL7bw", "42"),
-], ids=["look-back-first", "look-back-second", "start-42"])
-def test_facade_loads_the_nocookie_player_only_when_clicked(browser, server, page, index, video, start):
+@pytest.mark.parametrize("page,index,video,start,keyboard", [
+    ("look-back", 0, "qnY9NL0E5ZM", None, False),
+    ("look-back", 1, "GBl2DSOL7bw", None, False),
+    ("start-time", 0, "GBl2DSOL7bw", "42", False),
+    ("start-time", 0, "GBl2DSOL7bw", "42", True),
+], ids=["look-back-first", "look-back-second", "start-42", "start-42-enter-key"])
+def test_facade_loads_the_nocookie_player_only_when_clicked(browser, server, page, index, video, start, keyboard):
     visit = Visit(browser, page_url(server, page), 1440, HEIGHT, 1)
     try:
         visit.load_pictures()  # posters included
@@ -121,8 +122,8 @@ def test_facade_loads_the_nocookie_player_only_when_clicked(browser, server, pag
         assert facades[index]["id"] == video
         assert visit.tracking_requests() == [], "requests to YouTube or Google before the click"
 
-        src = visit.click_facade(index)
-        assert src, "no iframe appeared after clicking the facade"
+        src = visit.click_facade(index, keyboard=keyboard)
+        assert src, f"no iframe appeared after {'pressing Enter on' if keyboard else 'clicking'} the facade"
         url = urllib.parse.urlsplit(src)
         query = urllib.parse.parse_qs(url.query)
         assert url.scheme == "https" and url.hostname in ("www.youtube-nocookie.com", "youtube-nocookie.com"), src
