@@ -50,6 +50,7 @@ class Browser:
             "--disable-sync",
             "--disable-extensions",
             "--disable-gpu",
+            "--disable-dev-shm-usage",
             "--hide-scrollbars",
             "--mute-audio",
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
