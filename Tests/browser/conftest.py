@@ -10,6 +10,9 @@ import cdp
 import example_site
 from page import Visit
 
+# Every page the example build writes, with the <picture> count it has at least (the
+# start-time post has one only when its video got a poster).
+PAGES = {"look-back": 2, "start-time": 0}
 # Viewport widths (CSS px) × device pixel ratios a reader might have.
 VIEWPORTS = [(width, dpr) for width in (375, 768, 1440) for dpr in (1, 2)]
 HEIGHT = 900
@@ -71,22 +74,23 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("image candidates chosen by Chromium")
     for viewport, row in _FINDINGS.items():
         chosen = ", ".join(f"{p['file']} ({p['rendered']:g}px -> {p['loaded']}w)" for p in row.get("pictures", []))
-        terminalreporter.write_line(f"{viewport}: layout shift {row.get('layoutShift', '?')}; {chosen}")
+        terminalreporter.write_line(f"{viewport}: layout shift {row.get('layoutShift', '?')}; {chosen or 'no <picture>'}")
 
 
 def page_url(server, name):
     return f"{server.origin}/html/{name}.html"
 
 
-@pytest.fixture(scope="module", params=VIEWPORTS, ids=lambda v: f"{v[0]}px@{v[1]}x")
+@pytest.fixture(scope="module", params=[(page, width, dpr) for page in PAGES for width, dpr in VIEWPORTS],
+                ids=lambda v: f"{v[0]}-{v[1]}px@{v[2]}x")
 def visit(request, browser, server, findings):
-    """The example post at one viewport, every picture scrolled into view and loaded."""
-    width, dpr = request.param
-    visit = Visit(browser, page_url(server, "look-back"), width, HEIGHT, dpr)
-    visit.width, visit.dpr = width, dpr
+    """One page at one viewport, every picture scrolled into view and loaded."""
+    name, width, dpr = request.param
+    visit = Visit(browser, page_url(server, name), width, HEIGHT, dpr)
+    visit.name, visit.width, visit.dpr = name, width, dpr
     visit.pictures = visit.load_pictures()
     visit.shifts = visit.layout_shifts()
-    visit.findings = findings.setdefault(f"{width}px@{dpr}x", {})
+    visit.findings = findings.setdefault(f"{name} {width}px@{dpr}x", {})
     visit.findings["layoutShift"] = sum(entry["value"] for entry in visit.shifts)
     visit.findings["requests"] = [r["url"] for r in visit.requests]
     yield visit

@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import HEIGHT, page_url
+from conftest import HEIGHT, PAGES, page_url
 from page import Visit, parse_srcset
 
 
@@ -25,10 +25,16 @@ def describe(picture):
     return f"picture {picture['index']} ({(img.get('currentSrc') or img.get('src') or '?').rsplit('/', 1)[-1]})"
 
 
-# Viewport checks: one visit per width × pixel ratio (the `visit` fixture), several checks each.
+def test_every_page_is_checked(built_site):
+    written = sorted(p.stem for p in (built_site / "html").glob("*.html"))
+    assert written == sorted(PAGES), "the build writes other pages than PAGES in Tests/browser/conftest.py lists"
+
+
+# Viewport checks: one visit per page × width × pixel ratio (the `visit` fixture), several checks each.
 
 def test_every_picture_loads(visit):
-    assert len(visit.pictures) >= 2, f"expected the example post's two figures, found {len(visit.pictures)} <picture>"
+    least = PAGES[visit.name]
+    assert len(visit.pictures) >= least, f"expected at least {least} <picture>, found {len(visit.pictures)}"
     for picture in visit.pictures:
         img = picture["img"]
         assert img, f"picture {picture['index']} has no <img>"
@@ -38,7 +44,6 @@ def test_every_picture_loads(visit):
 
 def test_current_src_is_the_smallest_sufficient_candidate_in_the_best_format(visit, site_config):
     pictures = [p for p in visit.pictures if p["img"]]
-    assert pictures
     # Which formats this browser decodes, probed with the smallest file of each <source>.
     probes = {}
     for picture in pictures:
@@ -49,7 +54,7 @@ def test_current_src_is_the_smallest_sufficient_candidate_in_the_best_format(vis
                 probes[source["type"]] = urllib.parse.urljoin(visit.url, smallest)
     decodable = visit.decode(probes.values())
     supported = {kind for kind, url in probes.items() if decodable.get(url)}
-    if "avif" in site_config["images"]["formats"]:
+    if "avif" in site_config["images"]["formats"] and pictures:
         assert "image/avif" in probes, "the config asks for AVIF but no <source type=\"image/avif\"> was written"
         assert "image/avif" in supported, "Chromium could not decode the AVIF variants"
 
