@@ -6,46 +6,83 @@ import Vignette
 /// on standard output, and the documented exit status.
 struct Console {
   let common: CommonOptions
+  var terminal = Terminal.current
+
+  init(common: CommonOptions) { self.common = common }
+
+  /// The progress display for a build: a bar on a terminal, stage lines elsewhere.
+  func progress() -> BuildProgress {
+    BuildProgress(style: common.quiet || common.json ? .silent : terminal.isTTY ? .bar : .lines)
+  }
 
   func run(_ options: BuildOptions) async throws {
     var options = options
-    let quiet = common.quiet || common.json
-    if !quiet {
-      options.progress = { event in
-        if case .stage(let name) = event { FileHandle.standardError.write(Data("vignette: \(name)\n".utf8)) }
-      }
-    }
+    let progress = progress()
+    options.progress = { progress.update($0) }
     let report: BuildReport
     do {
       report = try await Pipeline.run(options)
     } catch let error as ConfigError {
-      FileHandle.standardError.write(Data("\(error)\n".utf8))
+      progress.finish()
+      Terminal.error("\(error)")
       throw ExitCode(2)
     }
-    var diagnostics = report.diagnostics
-    if common.strict {
-      diagnostics = diagnostics.map { var d = $0; d.severity = .error; return d }
+    progress.finish()
+    let status = self.report(report, command: options.checkOnly ? "check" : "build", stages: progress.stageSeconds)
+    if status != 0 { throw ExitCode(status) }
+  }
+
+  /// `report` with `--strict` applied: every warning an error.
+  func applyingStrict(_ report: BuildReport) -> BuildReport {
+    guard common.strict else { return report }
+    var report = report
+    report.diagnostics = report.diagnostics.map { var d = $0; d.severity = .error; return d }
+    return report
+  }
+
+  /// Prints the diagnostics, annotations and summary (or JSON) of a finished build or check,
+  /// and returns the exit status: 1 for errors or, in check mode, any difference.
+  func report(_ report: BuildReport, command: String, stages: [String: Double]) -> Int32 {
+    let report = applyingStrict(report)
+    let checkOnly = command == "check"
+    show(report.diagnostics)
+    let differences = checkOnly ? report.differences : []
+    for difference in differences {
+      Terminal.error(terminal.format(.error, at: common.config, difference))
+      if terminal.githubActions { annotate(Terminal.annotation(.error, difference)) }
     }
-    for diagnostic in diagnostics where !(common.quiet && diagnostic.severity == .warning) {
-      FileHandle.standardError.write(Data("\(diagnostic)\n".utf8))
+    if !differences.isEmpty && !common.quiet {
+      Terminal.error("vignette: \(differences.count) difference\(differences.count == 1 ? "" : "s"); `vignette build` brings output/ up to date")
     }
-    if options.checkOnly {
-      for difference in report.differences {
-        FileHandle.standardError.write(Data("\(common.config): error: \(difference)\n".utf8))
-      }
-    }
+    let status: Int32 = report.diagnostics.hasErrors || !differences.isEmpty ? 1 : 0
     if common.json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      var out = try encoder.encode(report)
-      out.append(0x0A)
-      FileHandle.standardOutput.write(out)
+      Terminal.output(json(JSONReport(command: command, status: status, report: report, stageSeconds: stages)))
     } else if !common.quiet {
-      print(summary(report, checkOnly: options.checkOnly))
+      Terminal.output(summary(report, checkOnly: checkOnly))
     }
-    if diagnostics.hasErrors || (options.checkOnly && !report.differences.isEmpty) {
-      throw ExitCode(1)
+    return status
+  }
+
+  /// Diagnostics on standard error (warnings only without `--quiet`), and as annotations
+  /// under GitHub Actions.
+  func show(_ diagnostics: [Diagnostic]) {
+    for diagnostic in diagnostics where !(common.quiet && diagnostic.severity == .warning) {
+      Terminal.error(terminal.format(diagnostic))
     }
+    if terminal.githubActions {
+      for diagnostic in diagnostics { annotate(Terminal.annotation(diagnostic)) }
+    }
+  }
+
+  /// Workflow commands go to standard output, unless that is reserved for the JSON report.
+  private func annotate(_ line: String) {
+    if common.json { Terminal.error(line) } else { Terminal.output(line) }
+  }
+
+  func json(_ value: some Encodable, pretty: Bool = true) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
   }
 
   func summary(_ r: BuildReport, checkOnly: Bool) -> String {
@@ -60,5 +97,29 @@ struct Console {
     line += String(format: " in %.2fs", r.seconds)
     if r.errors + r.warnings > 0 { line += "; \(r.errors) error\(r.errors == 1 ? "" : "s"), \(r.warnings) warning\(r.warnings == 1 ? "" : "s")" }
     return line
+  }
+}
+
+/// The `--json` report: every field of `BuildReport` at the top level, plus the command, the
+/// exit status, error and warning counts, and seconds spent in each stage.
+struct JSONReport: Encodable {
+  var command: String
+  var status: Int32
+  var report: BuildReport
+  var stageSeconds: [String: Double]
+  /// For watch mode: the paths whose change started this build.
+  var changes: [String]?
+
+  enum CodingKeys: String, CodingKey { case command, status, errors, warnings, stageSeconds, changes }
+
+  func encode(to encoder: Encoder) throws {
+    try report.encode(to: encoder)
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(command, forKey: .command)
+    try container.encode(status, forKey: .status)
+    try container.encode(report.errors, forKey: .errors)
+    try container.encode(report.warnings, forKey: .warnings)
+    try container.encode(stageSeconds, forKey: .stageSeconds)
+    try container.encodeIfPresent(changes, forKey: .changes)
   }
 }

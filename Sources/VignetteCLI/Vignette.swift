@@ -7,7 +7,7 @@ struct VignetteCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "vignette",
     abstract: "Responsive images and private YouTube facades for Hugo-style markdown blogs.",
-    subcommands: [Build.self, Check.self],
+    subcommands: [Build.self, Watch.self, Check.self],
     defaultSubcommand: Build.self)
 
   /// Runs the command line, mapping ArgumentParser's usage errors (EX_USAGE, 64) onto the

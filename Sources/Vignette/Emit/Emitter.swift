@@ -34,6 +34,9 @@ final class Emitter {
     if try FileSystem.writeAtomically(data, to: path) { written += 1 }
   }
 
+  /// A file known to be up to date already (watch mode's memo): kept, not rewritten.
+  func expect(_ relative: String) { expected.insert(relative) }
+
   /// A variant, served from its URL path under `static/`.
   func variant(_ variant: RenderedVariant) throws {
     let relative = "static" + variant.urlPath

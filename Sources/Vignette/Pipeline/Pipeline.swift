@@ -6,10 +6,13 @@ import Vips
 public final class Pipeline: Sendable {
   public let project: Project
   public let options: BuildOptions
+  /// Scans and outputs kept from the previous build in this process (watch mode).
+  let memo: PipelineMemo?
 
-  public init(project: Project, options: BuildOptions) {
+  public init(project: Project, options: BuildOptions, memo: PipelineMemo? = nil) {
     self.project = project
     self.options = options
+    self.memo = options.checkOnly ? nil : memo
   }
 
   /// Loads the config named in `options` and builds.
@@ -155,7 +158,7 @@ public final class Pipeline: Sendable {
 
     report.written = emitter.written
     report.removed = emitter.removed
-    report.differences = emitter.differences
+    report.differences = Array(Set(report.differences + emitter.differences)).sorted()
     report.diagnostics = report.diagnostics.normalized
     let elapsed = clock.now - started
     report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -190,7 +193,8 @@ public final class Pipeline: Sendable {
       guard ["md", "markdown", "mdown"].contains(ext) else { continue }
       let path = project.content + "/" + relative
       do {
-        posts.append(try scanner.scan(path: path, relativePath: relative))
+        let scan = { try scanner.scan(path: path, relativePath: relative) }
+        posts.append(try memo?.post(at: path, scan: scan).post ?? scan())
       } catch {
         report.diagnostics.append(Diagnostic(.error, file: project.display(path), "cannot read the post: \(error.localizedDescription)"))
       }
@@ -213,18 +217,14 @@ public final class Pipeline: Sendable {
     }
     report.images = plans.count
     guard !pending.isEmpty else { return results }
-    if options.checkOnly {
-      // Check mode proves every new or changed source decodes, and writes nothing.
-      for plan in pending {
-        do { try VipsImage.verifyDecodes(path: plan.source.file) } catch {
-          failures[plan.source.file] = "\(project.display(plan.source.file)) does not decode: \(error)"
-        }
-      }
-      report.differences += pending.map { "image \(project.display($0.source.file)) needs rendering" }
-      return results
-    }
     let workers = RenderWorkers(count: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
     defer { workers.shutdown() }
+    let checkOnly = options.checkOnly, output = project.output, stale = StalePaths()
+    defer {
+      for path in stale.paths {
+        report.differences.append("\(project.display(path)) is \(FileSystem.isFile(path) ? "out of date" : "missing")")
+      }
+    }
     let total = pending.count
     var done = 0
     // Largest sources first, so one big image does not finish alone at the end.
@@ -236,9 +236,17 @@ public final class Pipeline: Sendable {
         group.addTask {
           do {
             let rendered = try await workers.run {
-              let rendered = try ImageRenderer.render(plan) { variant, data in try cache.storeObject(variant, data) }
-              try cache.storeRender(rendered, for: plan.key)
-              return rendered
+              guard checkOnly else {
+                let rendered = try ImageRenderer.render(plan) { variant, data in try cache.storeObject(variant, data) }
+                try cache.storeRender(rendered, for: plan.key)
+                return rendered
+              }
+              // Check mode renders in memory (proving the source decodes) and compares the
+              // bytes with what is in output/, writing nothing, not even to the cache.
+              return try ImageRenderer.render(plan) { variant, data in
+                let path = output + "/static" + variant.urlPath
+                if FileManager.default.contents(atPath: path) != data { stale.append(path) }
+              }
             }
             return (plan.source.file, .success(rendered))
           } catch {
@@ -287,11 +295,30 @@ public final class Pipeline: Sendable {
     }
     let output = "content/" + post.relativePath
     let html = "html/" + (post.relativePath as NSString).deletingPathExtension + ".html"
+    manifest.posts.append(Manifest.Post(source: project.display(post.path), output: output, html: html, references: references))
+    let key = memo?.serial(of: post.path).map {
+      PipelineMemo.EmitKey(
+        scan: $0, targets: item.targets, images: context.images,
+        videos: post.references.filter { $0.kind == .youtube }.map { videos[$0.target] })
+    }
+    if let memo, let key, memo.isEmitted(post.relativePath, key: key, outputFolder: project.output) {
+      emitter.expect(output)
+      emitter.expect(html)
+      return
+    }
     try emitter.file(output, Data(MarkdownRewriter.apply(edits, to: post.source)))
     let depth = post.relativePath.split(separator: "/").count
     let prefix = String(repeating: "../", count: depth) + "static"
     let page = PageRenderer(picture: PictureMarkup(urlPrefix: prefix, sizes: project.config.images.sizes))
     try emitter.file(html, Data(page.render(post, context: context).utf8))
-    manifest.posts.append(Manifest.Post(source: project.display(post.path), output: output, html: html, references: references))
+    if let memo, let key { memo.remember(post.relativePath, key: key, outputs: [output, html], outputFolder: project.output) }
   }
+}
+
+/// Output files found stale while rendering in check mode (render threads append).
+private final class StalePaths: @unchecked Sendable {
+  private let lock = NSLock()
+  private var list: [String] = []
+  var paths: [String] { lock.withLock { list } }
+  func append(_ path: String) { lock.withLock { list.append(path) } }
 }
