@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -91,9 +92,13 @@ def main():
                 f.write(f'{{{{< figure src="/images/{picture}" alt="Picture {n}" >}}}}\n')
         images = os.path.join(site, "assets/images")
         original = os.path.join(images, "lookBackAlbum.png")
-        inverted = os.path.join(site, "inverted.png")
-        subprocess.run(["vips", "invert", original, inverted], check=True)
-        pictures = [read(original), read(inverted)]
+        image_rounds = max(3, args.rounds // 3)
+        # A different picture for every round (brightness shifted), so none is in the cache.
+        pictures = []
+        for round in range(image_rounds):
+            shifted = os.path.join(site, f"shifted-{round}.png")
+            subprocess.run(["vips", "linear", original, shifted, "1", str(round + 1), "--uchar"], check=True)
+            pictures.append(read(shifted))
 
         process = subprocess.Popen(
             [args.binary, "watch", "--offline", "--config", os.path.join(site, "pipeline.json")],
@@ -105,7 +110,6 @@ def main():
         else:
             sys.exit("vignette watch ended before watching")
         # Keep draining its output so it never blocks on a full pipe.
-        import threading
         threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
 
         post = os.path.join(site, "assets/posts/look-back.md")
@@ -122,9 +126,9 @@ def main():
             time.sleep(0.15)
 
         replaces = []
-        for round in range(max(3, args.rounds // 3)):
+        for round in range(image_rounds):
             before = image_hash(site, "assets/images/lookBackAlbum.png")
-            save(original, pictures[(round + 1) % 2])
+            save(original, pictures[round])
             started = time.monotonic()
             if not wait_for(lambda: image_hash(site, "assets/images/lookBackAlbum.png") not in (None, before), 120):
                 sys.exit(f"round {round}: the image was not re-rendered")

@@ -97,7 +97,7 @@ final class BuildProgress: @unchecked Sendable {
         let width = 24
         let filled = total > 0 ? width * done / total : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        draw("render \(bar) \(done)/\(total) images \(rate)  \(file)")
+        draw("render \(bar) \(done)/\(total) images \(done > 0 ? rate : "")  \(file)")
       }
     }
   }

@@ -227,6 +227,7 @@ public final class Pipeline: Sendable {
     }
     let total = pending.count
     var done = 0
+    options.progress?(.image(done: 0, total: total, file: ""))
     // Largest sources first, so one big image does not finish alone at the end.
     pending.sort { $0.source.width * $0.source.height > $1.source.width * $1.source.height }
     try await withThrowingTaskGroup(of: (String, Result<RenderedImage, Error>).self) { group in

@@ -46,6 +46,22 @@ struct CommandLineTests {
     #expect(FileSystem.files(under: site.path("output/static")).isEmpty)
   }
 
+  @Test("watch --json prints a JSON line per build; Ctrl-C (SIGINT) stops it with 130")
+  func watchJSONAndInterrupt() async throws {
+    let site = try makeSite()
+    let run = try CommandRun(["watch", "--json"], in: site.root)
+    #expect(await eventually { run.standardOutput.contains("\n") })
+    try site.save("assets/posts/one.md", TestSite.post("One, edited", images: ["a.png"]))
+    #expect(await eventually { run.standardOutput.split(separator: "\n").count == 2 })
+    kill(run.process.processIdentifier, SIGINT)
+    #expect(await run.finish() == 130)
+    let lines = run.standardOutput.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    #expect(lines.count == 2)
+    #expect(lines.allSatisfy { $0?["command"] as? String == "watch" })
+    #expect(lines.last??["changes"] as? [String] == ["assets/posts/one.md"])
+    #expect(lines.last??["written"] as? Int == 2)
+  }
+
   @Test("check passes on fresh output and lists each difference on stale output, writing nothing")
   func check() async throws {
     let site = try makeSite()
