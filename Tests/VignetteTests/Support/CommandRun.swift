@@ -1,16 +1,8 @@
 import Foundation
 
-/// The built `vignette` executable, run as a user or a CI job would run it.
+/// The built `vignette` executable running in the background (watch mode), its output
+/// collected as it comes; `GITHUB_ACTIONS` is cleared unless the test sets it.
 final class CommandRun: @unchecked Sendable {
-  /// `.build/<triple>/debug/vignette`, beside the test bundle (`swift build` makes both).
-  static var executable: String {
-    let folder = Bundle.main.bundleURL.path.hasSuffix(".xctest")
-      ? Bundle.main.bundleURL.deletingLastPathComponent() : Bundle.main.bundleURL
-    let beside = folder.appendingPathComponent("vignette").path
-    return FileManager.default.isExecutableFile(atPath: beside)
-      ? beside : TestSite.repositoryRoot + "/.build/debug/vignette"
-  }
-
   let process = Process()
   private let lock = NSLock()
   private var out = Data()
@@ -19,7 +11,7 @@ final class CommandRun: @unchecked Sendable {
 
   /// Starts `vignette arguments…` in `folder` with `environment` added to the test's own.
   init(_ arguments: [String], in folder: String, environment: [String: String] = [:]) throws {
-    process.executableURL = URL(fileURLWithPath: Self.executable)
+    process.executableURL = URL(fileURLWithPath: CLI.binary)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: folder)
     var merged = ProcessInfo.processInfo.environment
