@@ -7,6 +7,8 @@ import Vignette
 struct Console {
   let common: CommonOptions
   var terminal = Terminal.current
+  /// Whether `check` reports differences between output/ and what a build would write.
+  var compareOutput = true
 
   init(common: CommonOptions) { self.common = common }
 
@@ -43,10 +45,11 @@ struct Console {
   /// Prints the diagnostics, annotations and summary (or JSON) of a finished build or check,
   /// and returns the exit status: 1 for errors or, in check mode, any difference.
   func report(_ report: BuildReport, command: String, stages: [String: Double]) -> Int32 {
-    let report = applyingStrict(report)
     let checkOnly = command == "check"
+    var report = applyingStrict(report)
+    if !(checkOnly && compareOutput) { report.differences = [] }
     show(report.diagnostics)
-    let differences = checkOnly ? report.differences : []
+    let differences = report.differences
     for difference in differences {
       Terminal.error(terminal.format(.error, at: common.config, difference))
       if terminal.githubActions { annotate(Terminal.annotation(.error, difference)) }

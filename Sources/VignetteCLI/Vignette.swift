@@ -81,8 +81,15 @@ extension VignetteCommand {
       abstract: "Verify references, images and that output/ is up to date, writing nothing.")
     @OptionGroup var common: CommonOptions
 
+    @Flag(
+      name: .customLong("skip-output"),
+      help: "Verify references and images only; do not compare output/ (for CI that does not commit it).")
+    var skipOutput = false
+
     func run() async throws {
-      try await Console(common: common).run(try common.buildOptions(checkOnly: true))
+      var console = Console(common: common)
+      console.compareOutput = !skipOutput
+      try await console.run(try common.buildOptions(checkOnly: true))
     }
   }
 }

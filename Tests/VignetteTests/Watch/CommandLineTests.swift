@@ -82,6 +82,14 @@ struct CommandLineTests {
     let after = FileSystem.files(under: site.path("output")).map { ($0, site.read("output/" + $0)) }
     #expect(after.map(\.0) == before.map(\.0))
     #expect(after.map(\.1) == before.map(\.1))
+
+    // Where output/ is not committed, CI checks the sources alone.
+    try FileManager.default.removeItem(atPath: site.path("output"))
+    let sources = try await CommandRun.run(["check", "--skip-output"], in: site.root)
+    #expect(sources.status == 0, "\(sources.err)")
+    try site.write("assets/posts/two.md", TestSite.post("Two", images: ["gone.png"]))
+    #expect(try await CommandRun.run(["check", "--skip-output"], in: site.root).status == 1)
+    #expect(!site.exists("output"))
   }
 
   @Test("check without a cache renders in memory, compares bytes and writes no cache")

@@ -51,7 +51,7 @@ struct WatchSessionTests {
   func edits() async throws {
     let site = try makeSite()
     let watch = try Running(site)
-    #expect(await eventually { watch.reports.count == 1 })
+    #expect(await eventually { watch.reports.count >= 1 })
     #expect(site.read("output/content/one.md")?.contains("# One") == true)
     let untouched = FileSystem.stamp(site.path("output/html/two.html"))
 
@@ -69,7 +69,7 @@ struct WatchSessionTests {
   func foldersAndRenames() async throws {
     let site = try makeSite()
     let watch = try Running(site)
-    #expect(await eventually { watch.reports.count == 1 })
+    #expect(await eventually { watch.reports.count >= 1 })
 
     try FileManager.default.createDirectory(atPath: site.path("assets/posts/2024/trips"), withIntermediateDirectories: true)
     try site.write("assets/posts/2024/trips/three.md", TestSite.post("Three", images: ["b.jpg"]))
@@ -94,7 +94,7 @@ struct WatchSessionTests {
   func images() async throws {
     let site = try makeSite()
     let watch = try Running(site)
-    #expect(await eventually { watch.reports.count == 1 })
+    #expect(await eventually { watch.reports.count >= 1 })
     #expect(try site.manifest().images.first { $0.source == "assets/images/b.jpg" }?.width == 80)
 
     let temporary = site.path("assets/images/.b.jpg.tmp")
@@ -117,7 +117,7 @@ struct WatchSessionTests {
   func keepsRunning() async throws {
     let site = try makeSite()
     let watch = try Running(site)
-    #expect(await eventually { watch.reports.count == 1 })
+    #expect(await eventually { watch.reports.count >= 1 })
     try site.save("assets/posts/one.md", TestSite.post("One", images: ["nowhere.png"]))
     #expect(await eventually { watch.reports.last?.errors == 1 })
     try site.image("assets/images/nowhere.png", width: 32, height: 32)
