@@ -16,6 +16,8 @@ public final class FileWatcher: @unchecked Sendable {
   private let inotify: Int32
   private let wake: (read: Int32, write: Int32)
   private var folders: [Int32: String] = [:]
+  /// Files modified since they were last closed: still being written, most likely.
+  private var writing = Set<String>()
   private let lock = NSLock()
   private var stopped = false
 
@@ -60,9 +62,10 @@ public final class FileWatcher: @unchecked Sendable {
 
   public var isStopped: Bool { lock.withLock { stopped } }
 
-  /// Waits for changes, then until `quiet` passes with no further event (or `limit` since the
-  /// first one), and returns the changed paths. Returns nil once stopped.
-  public func next(quiet: Duration = .milliseconds(30), limit: Duration = .milliseconds(500)) -> Set<String>? {
+  /// Waits for changes, then until `quiet` passes with no further event and no changed file
+  /// is still open for writing (a large image being copied in), or `limit` since the first
+  /// event, and returns the changed paths. Returns nil once stopped.
+  public func next(quiet: Duration = .milliseconds(30), limit: Duration = .seconds(2)) -> Set<String>? {
     let clock = ContinuousClock()
     var changes = Set<String>()
     var deadline: ContinuousClock.Instant?
@@ -79,14 +82,12 @@ public final class FileWatcher: @unchecked Sendable {
         return nil
       }
       if fds[1].revents != 0 { return nil }
-      if ready == 0 {
-        if !changes.isEmpty { return changes }
-        continue
-      }
-      changes.formUnion(drain())
-      if !changes.isEmpty {
-        if deadline == nil { deadline = clock.now + limit }
-        if let deadline, clock.now >= deadline { return changes }
+      if ready > 0 { changes.formUnion(drain()) }
+      guard !changes.isEmpty else { continue }
+      if deadline == nil { deadline = clock.now + limit }
+      if let deadline, clock.now >= deadline || (ready == 0 && writing.isDisjoint(with: changes)) {
+        writing.subtract(changes)
+        return changes
       }
     }
     return nil
@@ -139,6 +140,11 @@ public final class FileWatcher: @unchecked Sendable {
         changes.insert(path)
       }
       return
+    }
+    if mask & UInt32(IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO) != 0 {
+      writing.remove(path)
+    } else if mask & UInt32(IN_MODIFY) != 0 {
+      writing.insert(path)
     }
     if !Self.isScratch(name) { changes.insert(path) }
   }

@@ -113,6 +113,23 @@ struct WatchSessionTests {
     #expect(missing.allSatisfy { $0.line == 7 && $0.message.contains("/images/a.png") })
   }
 
+  @Test("an image written slowly in place is rebuilt once it is complete, never half-written")
+  func slowWrite() async throws {
+    let site = try makeSite()
+    let watch = try Running(site)
+    #expect(await eventually { watch.reports.count >= 1 })
+    let bytes = try TestImages.gradient(width: 96, height: 96, alpha: false, format: .png)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: site.path("assets/images/a.png")))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: Data(bytes.prefix(bytes.count / 2)))
+    try await Task.sleep(for: .milliseconds(300))
+    try handle.write(contentsOf: Data(bytes.dropFirst(bytes.count / 2)))
+    try handle.close()
+    #expect(await eventually { (try? site.manifest())?.images.first { $0.source == "assets/images/a.png" }?.width == 96 })
+    await watch.stop()
+    #expect(watch.reports.allSatisfy { $0.errors == 0 }, "\(watch.reports.flatMap(\.diagnostics))")
+  }
+
   @Test("a rebuild with problems keeps watching, and fixing them is picked up")
   func keepsRunning() async throws {
     let site = try makeSite()
