@@ -112,7 +112,11 @@ final class WatchLog: @unchecked Sendable {
     }
     switch event {
     case .failed(let message, let changes):
-      Terminal.error(console.terminal.format(.error, at: "vignette", "build failed\(describe(changes)): \(message)"))
+      // A config error already reads `pipeline.json: error: …`.
+      Terminal.error(
+        message.contains(": error: ")
+          ? message : console.terminal.format(.error, at: "vignette", "build failed\(describe(changes)): \(message)"))
+      if !quiet { Terminal.error("vignette: still watching; the last good build is in place") }
     case .built(let report, let changes):
       let report = console.applyingStrict(report)
       if console.common.json {

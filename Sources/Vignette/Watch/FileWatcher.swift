@@ -27,8 +27,12 @@ public final class FileWatcher: @unchecked Sendable {
     IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF
       | IN_ONLYDIR)
 
-  /// Starts watching `roots` and every folder below them, except those inside `excluded`.
-  public init(roots: [String], excluding excluded: [String] = []) throws {
+  /// Single files watched through their folder (not recursively): folder's watch → names.
+  private var singles: [Int32: (folder: String, names: Set<String>)] = [:]
+
+  /// Starts watching `roots` and every folder below them, except those inside `excluded`,
+  /// and the single `files` (such as the config) wherever they are.
+  public init(roots: [String], excluding excluded: [String] = [], files: [String] = []) throws {
     let fd = inotify_init1(Int32(IN_CLOEXEC) | Int32(IN_NONBLOCK))
     guard fd >= 0 else { throw Self.systemError("inotify_init1") }
     var pipe: [Int32] = [0, 0]
@@ -41,6 +45,11 @@ public final class FileWatcher: @unchecked Sendable {
     self.roots = roots
     self.excluded = excluded
     for root in roots { _ = addTree(root) }
+    for file in files where !roots.contains(where: { FileSystem.isInside(file, $0) }) {
+      let folder = (file as NSString).deletingLastPathComponent
+      let wd = inotify_add_watch(inotify, folder, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MODIFY))
+      if wd >= 0 { singles[wd, default: (folder, [])].names.insert((file as NSString).lastPathComponent) }
+    }
   }
 
   deinit {
@@ -122,6 +131,10 @@ public final class FileWatcher: @unchecked Sendable {
       // Events were lost: watch whatever folders appeared and report the roots as changed.
       for root in roots { _ = addTree(root) }
       changes.formUnion(roots)
+      return
+    }
+    if let single = singles[wd], folders[wd] == nil {
+      if single.names.contains(name) { changes.insert(single.folder + "/" + name) }
       return
     }
     guard let folder = folders[wd] else { return }

@@ -17,12 +17,14 @@ public final class WatchSession: @unchecked Sendable {
     case failed(String, changes: [String])
   }
 
-  public let project: Project
+  /// The project as last loaded: the config is read again when it changes.
+  public private(set) var project: Project
   public let options: BuildOptions
   /// How long the files must be quiet before a rebuild starts.
   public var quiet: Duration = .milliseconds(30)
   private let watcher: FileWatcher
-  private let memo = PipelineMemo()
+  private let configPath: String
+  private var memo = PipelineMemo()
 
   /// Loads the config and starts watching right away, so edits made during the first build
   /// are not lost. Throws `ConfigError` for a bad config.
@@ -35,6 +37,7 @@ public final class WatchSession: @unchecked Sendable {
     var options = options
     options.checkOnly = false
     self.options = options
+    configPath = FileSystem.canonical(options.configPath)
     // A root inside another is watched through it.
     let folders = [project.content] + project.assetRoots
     let roots = folders.enumerated().filter { index, folder in
@@ -42,7 +45,8 @@ public final class WatchSession: @unchecked Sendable {
         other != index && FileSystem.isInside(folder, outer) && (folder != outer || other < index)
       }
     }.map(\.element)
-    watcher = try FileWatcher(roots: roots, excluding: [project.output, project.cache])
+    watcher = try FileWatcher(
+      roots: roots, excluding: [project.output, project.cache], files: [configPath])
   }
 
   /// The folders watched, as the user knows them.
@@ -67,8 +71,20 @@ public final class WatchSession: @unchecked Sendable {
       guard !watcher.isStopped else { break }
       let changes = pending.take()
       guard !changes.isEmpty else { continue }
+      let shown = changes.map(project.display).sorted()
+      if changes.contains(configPath) {
+        // New settings change every output: start from a fresh memo. Folders stay as they
+        // were when watching began.
+        do {
+          project = try Project.load(configPath: options.configPath)
+          memo = PipelineMemo()
+        } catch {
+          handle(.failed("\(error)", changes: shown))
+          continue
+        }
+      }
       memo.invalidate(changes)
-      await build(changes: changes.map(project.display).sorted(), handle)
+      await build(changes: shown, handle)
     }
   }
 

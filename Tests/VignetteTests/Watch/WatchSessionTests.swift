@@ -20,6 +20,10 @@ struct WatchSessionTests {
       task = Task { [session, box] in await session.run { box.append($0) } }
     }
 
+    var failures: [String] {
+      box.all.compactMap { if case .failed(let message, _) = $0 { message } else { nil } }
+    }
+
     var reports: [BuildReport] {
       box.all.compactMap { if case .built(let report, _) = $0 { report } else { nil } }
     }
@@ -140,6 +144,24 @@ struct WatchSessionTests {
     try site.image("assets/images/nowhere.png", width: 32, height: 32)
     #expect(await eventually { watch.reports.last?.errors == 0 && site.read("output/html/one.html")?.contains("nowhere") == true })
     await watch.stop()
+  }
+
+  @Test("a changed config is read again and applied; a broken one is reported and the old one kept")
+  func config() async throws {
+    let site = try makeSite()
+    let watch = try Running(site)
+    #expect(await eventually { watch.reports.count >= 1 })
+    #expect(try site.manifest().images.allSatisfy { $0.variants.contains { $0.format != .webp } })
+    try site.save("pipeline.json", #"{"images": {"formats": ["webp"]}}"#)
+    #expect(await eventually {
+      (try? site.manifest())?.images.allSatisfy { $0.variants.allSatisfy { $0.format == .webp } } == true
+    })
+    try site.save("pipeline.json", #"{"images": {"widths": [0]}}"#)
+    #expect(await eventually { watch.failures.contains { $0.contains("images.widths[0]") } })
+    try site.save("assets/posts/one.md", TestSite.post("One, still built", images: ["a.png"]))
+    #expect(await eventually { site.read("output/html/one.html")?.contains("still built") == true })
+    await watch.stop()
+    #expect(try site.manifest().images.allSatisfy { $0.variants.allSatisfy { $0.format == .webp } })
   }
 
   @Test("scratch files of editors are ignored")
