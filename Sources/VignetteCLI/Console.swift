@@ -38,7 +38,11 @@ struct Console {
   func applyingStrict(_ report: BuildReport) -> BuildReport {
     guard common.strict else { return report }
     var report = report
-    report.diagnostics = report.diagnostics.map { var d = $0; d.severity = .error; return d }
+    report.diagnostics = report.diagnostics.map {
+      var d = $0
+      d.severity = .error
+      return d
+    }
     return report
   }
 
@@ -55,7 +59,9 @@ struct Console {
       if terminal.githubActions { annotate(Terminal.annotation(.error, difference)) }
     }
     if !differences.isEmpty && !common.quiet {
-      Terminal.error("vignette: \(differences.count) difference\(differences.count == 1 ? "" : "s"); `vignette build` brings output/ up to date")
+      Terminal.error(
+        "vignette: \(differences.count) difference\(differences.count == 1 ? "" : "s"); `vignette build` brings output/ up to date"
+      )
     }
     let status: Int32 = report.diagnostics.hasErrors || !differences.isEmpty ? 1 : 0
     if common.json {
@@ -84,7 +90,8 @@ struct Console {
 
   func json(_ value: some Encodable, pretty: Bool = true) -> String {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+    encoder.outputFormatting =
+      pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
     return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
   }
 
@@ -95,10 +102,13 @@ struct Console {
       r.rendered == 0
       ? "nothing to encode (\(r.reused) image\(r.reused == 1 ? "" : "s") reused from the cache)"
       : "\(r.rendered) image\(r.rendered == 1 ? "" : "s") rendered, \(r.reused) reused"
-    var line = "\(checkOnly ? "Checked" : "Built") \(r.posts) post\(r.posts == 1 ? "" : "s"), \(r.references) references, \(r.images) images, \(r.videos) videos: \(work); \(r.variants) variants (\(bytes.string(fromByteCount: r.bytesOut)) from \(bytes.string(fromByteCount: r.bytesIn)))"
+    var line =
+      "\(checkOnly ? "Checked" : "Built") \(r.posts) post\(r.posts == 1 ? "" : "s"), \(r.references) references, \(r.images) images, \(r.videos) videos: \(work); \(r.variants) variants (\(bytes.string(fromByteCount: r.bytesOut)) from \(bytes.string(fromByteCount: r.bytesIn)))"
     if !checkOnly { line += "; \(r.written) files written, \(r.removed) removed" }
     line += String(format: " in %.2fs", r.seconds)
-    if r.errors + r.warnings > 0 { line += "; \(r.errors) error\(r.errors == 1 ? "" : "s"), \(r.warnings) warning\(r.warnings == 1 ? "" : "s")" }
+    if r.errors + r.warnings > 0 {
+      line += "; \(r.errors) error\(r.errors == 1 ? "" : "s"), \(r.warnings) warning\(r.warnings == 1 ? "" : "s")"
+    }
     return line
   }
 }

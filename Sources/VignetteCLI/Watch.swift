@@ -66,7 +66,10 @@ final class Signals: @unchecked Sendable {
       signal(number, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
       source.setEventHandler { [unowned self] in
-        let first = lock.withLock { count += 1; return count == 1 }
+        let first = lock.withLock {
+          count += 1
+          return count == 1
+        }
         if first {
           stop()
         } else {
@@ -78,7 +81,7 @@ final class Signals: @unchecked Sendable {
     }
   }
 
-  deinit { sources.forEach { $0.cancel() } }
+  deinit { for source in sources { source.cancel() } }
 }
 
 /// Prints what watch mode does: the first build like `build`, then one line per rebuild and
@@ -133,11 +136,15 @@ final class WatchLog: @unchecked Sendable {
         Terminal.output(console.summary(report, checkOnly: false))
         Terminal.error("vignette: watching \(roots.joined(separator: ", ")) (Ctrl-C to stop)")
       } else {
-        var line = "\(time.string(from: Date()))\(describe(changes)): \(report.written) file\(report.written == 1 ? "" : "s") written, \(report.removed) removed"
+        var line =
+          "\(time.string(from: Date()))\(describe(changes)): \(report.written) file\(report.written == 1 ? "" : "s") written, \(report.removed) removed"
         if report.rendered > 0 { line += ", \(report.rendered) image\(report.rendered == 1 ? "" : "s") rendered" }
         line += String(format: " in %.0f ms", report.seconds * 1000)
         if fixed > 0 { line += "; \(fixed) problem\(fixed == 1 ? "" : "s") fixed" }
-        if report.errors + report.warnings > 0 { line += "; \(report.errors) error\(report.errors == 1 ? "" : "s"), \(report.warnings) warning\(report.warnings == 1 ? "" : "s")" }
+        if report.errors + report.warnings > 0 {
+          line +=
+            "; \(report.errors) error\(report.errors == 1 ? "" : "s"), \(report.warnings) warning\(report.warnings == 1 ? "" : "s")"
+        }
         Terminal.output(line)
       }
     }

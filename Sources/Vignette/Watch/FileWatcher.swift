@@ -84,7 +84,10 @@ public final class FileWatcher: @unchecked Sendable {
         let left = min(quiet, deadline - clock.now)
         timeout = Int32(max(0, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
       }
-      var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+      var fds = [
+        pollfd(fd: inotify, events: Int16(POLLIN), revents: 0),
+        pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+      ]
       let ready = poll(&fds, 2, timeout)
       if ready < 0 {
         if errno == EINTR { continue }

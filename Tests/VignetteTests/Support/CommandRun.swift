@@ -18,7 +18,8 @@ final class CommandRun: @unchecked Sendable {
     merged["GITHUB_ACTIONS"] = nil
     merged.merge(environment) { $1 }
     process.environment = merged
-    let stdout = Pipe(), stderr = Pipe()
+    let stdout = Pipe()
+    let stderr = Pipe()
     process.standardOutput = stdout
     process.standardError = stderr
     for (pipe, isOutput) in [(stdout, true), (stderr, false)] {

@@ -25,7 +25,8 @@ struct CommandLineTests {
     try site.save("assets/posts/one.md", TestSite.post("One, edited", images: ["a.png"]))
     #expect(await eventually { site.read("output/html/one.html")?.contains("One, edited") == true })
 
-    try FileManager.default.createDirectory(atPath: site.path("assets/posts/new/deeper"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: site.path("assets/posts/new/deeper"), withIntermediateDirectories: true)
     try site.write("assets/posts/new/deeper/two.md", TestSite.post("Two", images: ["a.png"]))
     #expect(await eventually { site.exists("output/html/new/deeper/two.html") })
 
@@ -55,7 +56,9 @@ struct CommandLineTests {
     #expect(await eventually { run.standardOutput.split(separator: "\n").count == 2 })
     kill(run.process.processIdentifier, SIGINT)
     #expect(await run.finish() == 130)
-    let lines = run.standardOutput.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    let lines = run.standardOutput.split(separator: "\n").map {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
     #expect(lines.count == 2)
     #expect(lines.allSatisfy { $0?["command"] as? String == "watch" })
     #expect(lines.last??["changes"] as? [String] == ["assets/posts/one.md"])
@@ -115,12 +118,20 @@ struct CommandLineTests {
   @Test("under GitHub Actions problems are also workflow annotations")
   func annotations() async throws {
     let site = try makeSite()
-    try site.write("assets/posts/two.md", TestSite.post("Two", images: ["gone.png"], extra: "`{{< figure src=\"/images/a.png\" >}}`\n"))
+    try site.write(
+      "assets/posts/two.md",
+      TestSite.post("Two", images: ["gone.png"], extra: "`{{< figure src=\"/images/a.png\" >}}`\n"))
     let result = try await CommandRun.run(["check"], in: site.root, environment: ["GITHUB_ACTIONS": "true"])
     #expect(result.status == 1)
     let lines = result.out.split(separator: "\n").map(String.init)
-    #expect(lines.contains { $0.hasPrefix("::error file=assets/posts/two.md,line=7,col=1::") && $0.contains("/images/gone.png") })
-    #expect(lines.contains { $0.hasPrefix("::warning file=assets/posts/two.md,line=9,col=2::Hugo runs this shortcode even inside code") })
+    #expect(
+      lines.contains {
+        $0.hasPrefix("::error file=assets/posts/two.md,line=7,col=1::") && $0.contains("/images/gone.png")
+      })
+    #expect(
+      lines.contains {
+        $0.hasPrefix("::warning file=assets/posts/two.md,line=9,col=2::Hugo runs this shortcode even inside code")
+      })
     #expect(lines.contains("::error::output/html/one.html is missing"))
     #expect(result.err.contains("assets/posts/two.md:7:1: error:"))
     // Outside GitHub Actions, none.

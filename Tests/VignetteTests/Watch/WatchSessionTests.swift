@@ -75,7 +75,8 @@ struct WatchSessionTests {
     let watch = try Running(site)
     #expect(await eventually { watch.reports.count >= 1 })
 
-    try FileManager.default.createDirectory(atPath: site.path("assets/posts/2024/trips"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: site.path("assets/posts/2024/trips"), withIntermediateDirectories: true)
     try site.write("assets/posts/2024/trips/three.md", TestSite.post("Three", images: ["b.jpg"]))
     #expect(await eventually { site.exists("output/html/2024/trips/three.html") })
     #expect(site.read("output/html/2024/trips/three.html")?.contains("../../../static/") == true)
@@ -89,9 +90,10 @@ struct WatchSessionTests {
     try site.remove("assets/posts/one.md")
     #expect(await eventually { !site.exists("output/content/one.md") && !site.exists("output/html/one.html") })
     await watch.stop()
-    #expect(try site.manifest().posts.map(\.source).sorted() == [
-      "assets/posts/2025/trips/four.md", "assets/posts/2025/trips/three.md", "assets/posts/two.md",
-    ])
+    #expect(
+      try site.manifest().posts.map(\.source).sorted() == [
+        "assets/posts/2025/trips/four.md", "assets/posts/2025/trips/three.md", "assets/posts/two.md",
+      ])
   }
 
   @Test("a replaced image is rendered again; a deleted one loses its variants and its posts report it")
@@ -102,9 +104,11 @@ struct WatchSessionTests {
     #expect(try site.manifest().images.first { $0.source == "assets/images/b.jpg" }?.width == 80)
 
     let temporary = site.path("assets/images/.b.jpg.tmp")
-    try Data(TestImages.gradient(width: 120, height: 30, alpha: false, format: .jpeg)).write(to: URL(fileURLWithPath: temporary))
+    try Data(TestImages.gradient(width: 120, height: 30, alpha: false, format: .jpeg)).write(
+      to: URL(fileURLWithPath: temporary))
     #expect(rename(temporary, site.path("assets/images/b.jpg")) == 0)
-    #expect(await eventually { (try? site.manifest())?.images.first { $0.source == "assets/images/b.jpg" }?.width == 120 })
+    #expect(
+      await eventually { (try? site.manifest())?.images.first { $0.source == "assets/images/b.jpg" }?.width == 120 })
     #expect(site.read("output/html/two.html")?.contains("height=\"30\"") == true)
 
     let variants = try site.manifest().images.first { $0.source == "assets/images/a.png" }!.variants.map(\.path)
@@ -129,7 +133,8 @@ struct WatchSessionTests {
     try await Task.sleep(for: .milliseconds(300))
     try handle.write(contentsOf: Data(bytes.dropFirst(bytes.count / 2)))
     try handle.close()
-    #expect(await eventually { (try? site.manifest())?.images.first { $0.source == "assets/images/a.png" }?.width == 96 })
+    #expect(
+      await eventually { (try? site.manifest())?.images.first { $0.source == "assets/images/a.png" }?.width == 96 })
     await watch.stop()
     #expect(watch.reports.allSatisfy { $0.errors == 0 }, "\(watch.reports.flatMap(\.diagnostics))")
   }
@@ -142,7 +147,10 @@ struct WatchSessionTests {
     try site.save("assets/posts/one.md", TestSite.post("One", images: ["nowhere.png"]))
     #expect(await eventually { watch.reports.last?.errors == 1 })
     try site.image("assets/images/nowhere.png", width: 32, height: 32)
-    #expect(await eventually { watch.reports.last?.errors == 0 && site.read("output/html/one.html")?.contains("nowhere") == true })
+    #expect(
+      await eventually {
+        watch.reports.last?.errors == 0 && site.read("output/html/one.html")?.contains("nowhere") == true
+      })
     await watch.stop()
   }
 
@@ -153,9 +161,10 @@ struct WatchSessionTests {
     #expect(await eventually { watch.reports.count >= 1 })
     #expect(try site.manifest().images.allSatisfy { $0.variants.contains { $0.format != .webp } })
     try site.save("pipeline.json", #"{"images": {"formats": ["webp"]}}"#)
-    #expect(await eventually {
-      (try? site.manifest())?.images.allSatisfy { $0.variants.allSatisfy { $0.format == .webp } } == true
-    })
+    #expect(
+      await eventually {
+        (try? site.manifest())?.images.allSatisfy { $0.variants.allSatisfy { $0.format == .webp } } == true
+      })
     try site.save("pipeline.json", #"{"images": {"widths": [0]}}"#)
     #expect(await eventually { watch.failures.contains { $0.contains("images.widths[0]") } })
     try site.save("assets/posts/one.md", TestSite.post("One, still built", images: ["a.png"]))
