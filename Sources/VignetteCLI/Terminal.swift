@@ -112,6 +112,15 @@ final class BuildProgress: @unchecked Sendable {
     }
   }
 
+  /// Ends the build: the seconds per stage, and a clean slate for the next build.
+  func takeStageSeconds() -> [String: Double] {
+    finish()
+    return lock.withLock {
+      defer { timings = [:] }
+      return timings
+    }
+  }
+
   private func closeStage() {
     if let stage { timings[stage.name, default: 0] += Self.seconds(clock.now - stage.started) }
   }

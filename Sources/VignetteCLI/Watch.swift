@@ -26,7 +26,11 @@ extension VignetteCommand {
       var options = try common.buildOptions(checkOnly: false)
       let progress = console.progress()
       let firstBuild = FirstBuild()
-      options.progress = { event in if firstBuild.running { progress.update(event) } }
+      let timer = BuildProgress(style: .silent)
+      options.progress = { event in
+        if firstBuild.running { progress.update(event) }
+        timer.update(event)
+      }
       let session: WatchSession
       do {
         session = try WatchSession(options: options)
@@ -36,7 +40,8 @@ extension VignetteCommand {
       }
       session.quiet = .milliseconds(debounce)
       let signals = Signals { session.stop() }
-      let log = WatchLog(console: console, progress: progress, firstBuild: firstBuild, roots: session.watchedRoots)
+      let log = WatchLog(
+        console: console, progress: progress, timer: timer, firstBuild: firstBuild, roots: session.watchedRoots)
       await session.run { log.record($0) }
       withExtendedLifetime(signals) {}
       throw ExitCode(130)
@@ -91,6 +96,8 @@ final class WatchLog: @unchecked Sendable {
   let progress: BuildProgress
   let firstBuild: FirstBuild
   let roots: [String]
+  /// Times the stages of every build, for `--json`.
+  let timer: BuildProgress
   private var previous = Set<Diagnostic>()
   private let time: DateFormatter = {
     let formatter = DateFormatter()
@@ -98,7 +105,8 @@ final class WatchLog: @unchecked Sendable {
     return formatter
   }()
 
-  init(console: Console, progress: BuildProgress, firstBuild: FirstBuild, roots: [String]) {
+  init(console: Console, progress: BuildProgress, timer: BuildProgress, firstBuild: FirstBuild, roots: [String]) {
+    self.timer = timer
     self.console = console
     self.progress = progress
     self.firstBuild = firstBuild
@@ -113,6 +121,7 @@ final class WatchLog: @unchecked Sendable {
       progress.finish()
       firstBuild.running = false
     }
+    let stages = timer.takeStageSeconds()
     switch event {
     case .failed(let message, let changes):
       // A config error already reads `pipeline.json: error: …`.
@@ -123,7 +132,7 @@ final class WatchLog: @unchecked Sendable {
     case .built(let report, let changes):
       let report = console.applyingStrict(report)
       if console.common.json {
-        var line = JSONReport(command: "watch", status: report.errors > 0 ? 1 : 0, report: report, stageSeconds: [:])
+        var line = JSONReport(command: "watch", status: report.errors > 0 ? 1 : 0, report: report, stageSeconds: stages)
         line.changes = changes
         Terminal.output(console.json(line, pretty: false))
       }

@@ -63,6 +63,7 @@ struct CommandLineTests {
     #expect(lines.allSatisfy { $0?["command"] as? String == "watch" })
     #expect(lines.last??["changes"] as? [String] == ["assets/posts/one.md"])
     #expect(lines.last??["written"] as? Int == 2)
+    #expect((lines.last??["stageSeconds"] as? [String: Double])?.keys.contains("write") == true)
   }
 
   @Test("check passes on fresh output and lists each difference on stale output, writing nothing")
