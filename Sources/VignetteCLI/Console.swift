@@ -79,8 +79,21 @@ struct Console {
       Terminal.error(terminal.format(diagnostic))
     }
     if terminal.githubActions {
-      for diagnostic in diagnostics { annotate(Terminal.annotation(diagnostic)) }
+      for diagnostic in diagnostics {
+        var located = diagnostic
+        located.file = workspacePath(diagnostic.file)
+        annotate(Terminal.annotation(located))
+      }
     }
+  }
+
+  /// A diagnostic's file as GitHub knows it: relative to the workspace (the repository)
+  /// rather than to the folder of the config, which may be a subfolder.
+  func workspacePath(_ file: String) -> String {
+    let folder = (FileSystem.canonical(common.config) as NSString).deletingLastPathComponent
+    let environment = ProcessInfo.processInfo.environment
+    let workspace = FileSystem.canonical(environment["GITHUB_WORKSPACE"] ?? FileManager.default.currentDirectoryPath)
+    return FileSystem.relative(file.hasPrefix("/") ? file : folder + "/" + file, to: workspace)
   }
 
   /// Workflow commands go to standard output, unless that is reserved for the JSON report.

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The built `vignette` executable running in the background (watch mode), its output
-/// collected as it comes; `GITHUB_ACTIONS` is cleared unless the test sets it.
+/// collected as it comes; `GITHUB_ACTIONS` and `GITHUB_WORKSPACE` are cleared unless the test
+/// sets them.
 final class CommandRun: @unchecked Sendable {
   let process = Process()
   private let lock = NSLock()
@@ -16,6 +17,7 @@ final class CommandRun: @unchecked Sendable {
     process.currentDirectoryURL = URL(fileURLWithPath: folder)
     var merged = ProcessInfo.processInfo.environment
     merged["GITHUB_ACTIONS"] = nil
+    merged["GITHUB_WORKSPACE"] = nil
     merged.merge(environment) { $1 }
     process.environment = merged
     let stdout = Pipe()

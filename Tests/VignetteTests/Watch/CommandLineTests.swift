@@ -135,6 +135,13 @@ struct CommandLineTests {
       })
     #expect(lines.contains("::error::output/html/one.html is missing"))
     #expect(result.err.contains("assets/posts/two.md:7:1: error:"))
+    // Paths are relative to the workspace, also when the site is in a subfolder of it.
+    let parent = (site.root as NSString).deletingLastPathComponent
+    let name = (site.root as NSString).lastPathComponent
+    let nested = try await CommandRun.run(
+      ["check", "--config", name + "/pipeline.json"], in: parent, environment: ["GITHUB_ACTIONS": "true"])
+    #expect(nested.out.contains("::error file=\(name)/assets/posts/two.md,line=7,col=1::"))
+    #expect(nested.err.contains("assets/posts/two.md:7:1: error:"))
     // Outside GitHub Actions, none.
     let plain = try await CommandRun.run(["check"], in: site.root)
     #expect(!plain.out.contains("::error"))
