@@ -153,6 +153,9 @@ public final class Pipeline: Sendable {
         unavailable: video.unavailable ? true : nil)
     }
     try emitter.file("manifest.json", manifest.encoded())
+    for (path, data) in try HugoSupport.files(images: rendered.values, videos: videos.values, sizes: project.config.images.sizes) {
+      try emitter.file(path, data)
+    }
     try emitter.finish()
     if !options.checkOnly { try cache.save() }
 

@@ -1,0 +1,216 @@
+import Foundation
+
+/// Everything a stock Hugo site needs to show Vignette's output, written under `output/`:
+///
+/// - `data/vignette/images.json`: one entry per processed image, keyed by the URL that
+///   `MarkdownRewriter` writes into posts (the largest fallback variant), holding the
+///   `srcset`s, `sizes`, `width`, `height` and placeholder the templates need;
+/// - `data/vignette/videos.json`: one entry per YouTube video (title, poster URL);
+/// - `layouts/partials/vignette/picture.html`: `<picture>` for a URL (or a dict with `src`,
+///   `alt`, `title`, `class`, `eager`), a plain `<img>` when the URL is not Vignette's;
+/// - `layouts/partials/vignette/image.html`: the data entry of a URL, for themes of their own;
+/// - `layouts/_default/_markup/render-image.html`: markdown images through that partial;
+/// - `layouts/shortcodes/figure.html`: Hugo's `figure`, with `<picture>` for the `<img>`;
+/// - `layouts/shortcodes/youtube.html`: the click-to-play facade of `VideoFacade`;
+/// - `static/vignette/video.css`, `static/vignette/video.js`: the facade's style and script.
+///
+/// None of it needs `markup.goldmark.renderer.unsafe`: render hooks, shortcodes and partials
+/// are templates, and Hugo's `html/template` escapes every value they print.
+/// The templates use only what Hugo 0.111 (Debian 12) has: `site.Data`, `index`, `dict`,
+/// partials with `return`, `.Get`, `.Page.Params`.
+public enum HugoSupport {
+  /// The files, as paths relative to `output/` with their bytes. Each image is keyed by the
+  /// URL `MarkdownRewriter.fallbackURL` gives it.
+  public static func files(images: some Sequence<RenderedImage>, videos: some Sequence<Video>, sizes: String) throws -> [(String, Data)] {
+    var imageData: [String: ImageEntry] = [:]
+    for image in images {
+      if let url = MarkdownRewriter.fallbackURL(image), let entry = ImageEntry(image, sizes: sizes) { imageData[url] = entry }
+    }
+    var videoData: [String: VideoEntry] = [:]
+    for video in videos {
+      var entry = VideoEntry(id: video.id, title: video.title, author: video.author, watchURL: video.watchURL)
+      if let poster = video.poster, let url = MarkdownRewriter.fallbackURL(poster), let data = ImageEntry(poster, sizes: sizes) {
+        entry.poster = url
+        imageData[url] = data
+      }
+      videoData[video.id] = entry
+    }
+    return [
+      ("data/vignette/images.json", try encode(imageData)),
+      ("data/vignette/videos.json", try encode(videoData)),
+      ("layouts/partials/vignette/image.html", Data(imagePartial.utf8)),
+      ("layouts/partials/vignette/picture.html", Data(picturePartial.utf8)),
+      ("layouts/_default/_markup/render-image.html", Data(renderImageHook.utf8)),
+      ("layouts/shortcodes/figure.html", Data(figureShortcode.utf8)),
+      ("layouts/shortcodes/youtube.html", Data(youtubeShortcode.utf8)),
+      ("static/vignette/video.css", Data((VideoFacade.css + "\n").utf8)),
+      // Guarded, so a page with several embeds (one `<script>` each) listens once.
+      ("static/vignette/video.js", Data("if(!window.vignetteVideo){window.vignetteVideo=true;\n\(VideoFacade.script)\n}\n".utf8)),
+    ]
+  }
+
+  /// What the templates read for one image. URLs are percent-encoded as in the posts.
+  struct ImageEntry: Encodable, Equatable {
+    var src: String
+    var width: Int
+    var height: Int
+    /// `srcset` of the fallback format; nil for a single variant, GIF or SVG.
+    var srcset: String?
+    var sizes: String
+    /// One `<source>` per other format, best first.
+    var sources: [Source]
+    /// `background-color:…;background-image:url(data:…)` shown until the image loads.
+    var style: String?
+
+    struct Source: Encodable, Equatable {
+      var type: String
+      var srcset: String
+    }
+
+    init?(_ image: RenderedImage, sizes: String) {
+      let formats = image.variants.map(\.format).reduce(into: [VariantFormat]()) { if !$0.contains($1) { $0.append($1) } }
+      guard let fallbackFormat = formats.last else { return nil }
+      func candidates(_ format: VariantFormat) -> (String, [RenderedVariant]) {
+        let variants = image.variants.filter { $0.format == format }.sorted { $0.width < $1.width }
+        return (variants.map { "\(PictureMarkup.encode($0.urlPath)) \($0.width)w" }.joined(separator: ", "), variants)
+      }
+      let (fallbackSet, fallback) = candidates(fallbackFormat)
+      let largest = fallback.last!
+      src = PictureMarkup.encode(largest.urlPath)
+      width = largest.width
+      height = largest.height
+      self.sizes = sizes
+      if fallbackFormat != .svg && fallbackFormat != .gif && fallback.count > 1 { srcset = fallbackSet }
+      sources = formats.dropLast().map { Source(type: $0.mimeType, srcset: candidates($0).0) }
+      if let placeholder = image.placeholder {
+        style = "background-color:\(placeholder.color)"
+        if let preview = placeholder.preview { style! += ";background-image:url(\(preview));background-size:cover" }
+      }
+    }
+  }
+
+  struct VideoEntry: Encodable, Equatable {
+    var id: String
+    var title: String?
+    var author: String?
+    var watchURL: String
+    /// Key of the poster in `images.json`.
+    var poster: String?
+  }
+
+  private static func encode(_ value: some Encodable) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    var data = try encoder.encode(value)
+    data.append(0x0A)
+    return data
+  }
+
+  // MARK: Templates (Go html/template, as Hugo 0.111 runs them)
+
+  /// `partial "vignette/image.html" "/images/x-1920.jpg"` → the data entry, or false.
+  static let imagePartial = """
+    {{- /* Generated by Vignette. The images.json entry for a URL, or false. */ -}}
+    {{- $entry := false -}}
+    {{- $url := . -}}
+    {{- with site.Data.vignette -}}{{- with .images -}}{{- with index . $url -}}{{- $entry = . -}}{{- end -}}{{- end -}}{{- end -}}
+    {{- return $entry -}}
+
+    """
+
+  static let picturePartial = """
+    {{- /* Generated by Vignette. A <picture> for a URL Vignette rewrote; a plain <img> for any other.
+      Context: the URL, or a dict with "src" and optional "alt", "title", "class", "eager". */ -}}
+    {{- $args := . -}}
+    {{- if eq (printf "%T" .) "string" -}}{{- $args = dict "src" . -}}{{- end -}}
+    {{- $src := $args.src -}}
+    {{- with partial "vignette/image.html" $src -}}
+    {{- $image := . -}}
+    <picture>
+    {{- range .sources -}}<source type="{{ .type }}" srcset="{{ .srcset }}" sizes="{{ $image.sizes }}">{{- end -}}
+    <img src="{{ .src }}"
+    {{- with .srcset }} srcset="{{ . }}" sizes="{{ $image.sizes }}"{{ end }} width="{{ .width }}" height="{{ .height }}" alt="{{ $args.alt }}"
+    {{- with $args.title }} title="{{ . }}"{{ end -}}
+    {{- with $args.class }} class="{{ . }}"{{ end -}}
+    {{- if $args.eager }} fetchpriority="high"{{ else }} loading="lazy"{{ end }} decoding="async"
+    {{- with .style }} style="{{ . | safeCSS }}" onload="this.style.background='none'"{{ end -}}
+    ></picture>
+    {{- else -}}
+    <img src="{{ $src }}" alt="{{ $args.alt }}"{{ with $args.title }} title="{{ . }}"{{ end }}{{ with $args.class }} class="{{ . }}"{{ end }}>
+    {{- end -}}
+
+    """
+
+  static let renderImageHook = """
+    {{- /* Generated by Vignette: markdown images as <picture> when Vignette processed them. */ -}}
+    {{- if partial "vignette/image.html" .Destination -}}
+    {{- partial "vignette/picture.html" (dict "src" .Destination "alt" .PlainText "title" .Title) -}}
+    {{- else -}}
+    <img src="{{ .Destination | safeURL }}" alt="{{ .PlainText }}"{{ with .Title }} title="{{ . }}"{{ end }}>
+    {{- end -}}
+
+    """
+
+  /// Hugo's own `figure` (same parameters and markup), with `<picture>` in place of `<img>`
+  /// for the images Vignette processed.
+  static let figureShortcode = """
+    {{- /* Generated by Vignette: Hugo's figure shortcode with <picture> for processed images. */ -}}
+    {{- $src := .Get "src" -}}
+    {{- $alt := "" -}}
+    {{- with .Get "alt" }}{{ $alt = . }}{{ else }}{{ with $.Get "caption" }}{{ $alt = . | markdownify | plainify }}{{ end }}{{ end -}}
+    <figure{{ with .Get "class" }} class="{{ . }}"{{ end }}>
+    {{- if .Get "link" -}}
+    <a href="{{ .Get "link" }}"{{ with .Get "target" }} target="{{ . }}"{{ end }}{{ with .Get "rel" }} rel="{{ . }}"{{ end }}>
+    {{- end -}}
+    {{- if partial "vignette/image.html" $src -}}
+    {{- partial "vignette/picture.html" (dict "src" $src "alt" $alt) -}}
+    {{- else -}}
+    <img src="{{ $src }}"
+    {{- if or (.Get "alt") (.Get "caption") }} alt="{{ $alt }}"{{ end -}}
+    {{- with .Get "width" }} width="{{ . }}"{{ end -}}
+    {{- with .Get "height" }} height="{{ . }}"{{ end -}}
+    {{- with .Get "loading" }} loading="{{ . }}"{{ end -}}
+    >
+    {{- end -}}
+    {{- if .Get "link" }}</a>{{ end -}}
+    {{- if or (or (.Get "title") (.Get "caption")) (.Get "attr") -}}
+    <figcaption>
+    {{- with .Get "title" }}<h4>{{ . }}</h4>{{ end -}}
+    {{- if or (.Get "caption") (.Get "attr") -}}<p>
+    {{- .Get "caption" | markdownify -}}
+    {{- with .Get "attrlink" }} <a href="{{ . }}">{{ else }}{{ with $.Get "attr" }} {{ end }}{{ end -}}
+    {{- .Get "attr" | markdownify -}}
+    {{- if .Get "attrlink" }}</a>{{ end -}}
+    </p>
+    {{- end -}}
+    </figcaption>
+    {{- end -}}
+    </figure>
+
+    """
+
+  /// The click-to-play facade of `VideoFacade.html`, from `data/vignette/videos.json`.
+  static let youtubeShortcode = """
+    {{- /* Generated by Vignette: a click-to-play facade; nothing loads from YouTube before a click. */ -}}
+    {{- $id := or (.Get "id") (.Get 0) -}}
+    {{- $video := dict -}}
+    {{- with site.Data.vignette }}{{ with .videos }}{{ with index . $id }}{{ $video = . }}{{ end }}{{ end }}{{ end -}}
+    {{- $title := or $video.title (.Get "title") "YouTube video" -}}
+    {{- $start := int (or (.Get "start") 0) -}}
+    {{- $end := int (or (.Get "end") 0) -}}
+    {{- $link := printf "https://www.youtube.com/watch?v=%s" $id -}}
+    {{- if gt $start 0 }}{{ $link = printf "%s&t=%ds" $link $start }}{{ end -}}
+    <link rel="stylesheet" href="{{ "vignette/video.css" | relURL }}"><script src="{{ "vignette/video.js" | relURL }}" defer></script>
+    <figure class="vignette-video"><div class="vignette-video__frame"><a class="vignette-video__link" href="{{ $link }}" data-vignette-video="{{ $id }}"
+    {{- if gt $start 0 }} data-start="{{ $start }}"{{ end }}{{ if gt $end 0 }} data-end="{{ $end }}"{{ end }} data-title="{{ or (.Get "title") $title }}" aria-label="Play: {{ $title }}">
+    {{- with $video.poster -}}
+    {{- partial "vignette/picture.html" (dict "src" . "alt" "" "class" "vignette-video__poster") -}}
+    {{- else -}}
+    <span class="vignette-video__blank"></span>
+    {{- end -}}
+    <span class="vignette-video__play" aria-hidden="true"></span><span class="vignette-video__title">{{ $title }}</span></a></div>
+    {{- /**/ -}}
+    <figcaption><a href="{{ $link }}">Watch “{{ $title }}” on YouTube</a></figcaption></figure>
+
+    """
+}

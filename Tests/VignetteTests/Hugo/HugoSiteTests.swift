@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+@testable import Vignette
+
+/// The real `hugo` (Debian's 0.111.3 or newer) building a stock site that mounts `output/`.
+@Suite(.serialized) struct HugoSiteTests {
+  static let hugo = ["/usr/bin/hugo", "/usr/local/bin/hugo"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+  /// The mounts the README documents: Vignette's content replaces the site's; its static
+  /// files, layouts and data come after the site's own.
+  static func hugoConfig(output: String) -> String {
+    """
+    baseURL = "https://example.org/"
+    title = "Vignette test"
+    disableKinds = ["taxonomy", "term", "RSS", "sitemap"]
+
+    [module]
+    [[module.mounts]]
+    source = "\(output)/content"
+    target = "content"
+    [[module.mounts]]
+    source = "static"
+    target = "static"
+    [[module.mounts]]
+    source = "\(output)/static"
+    target = "static"
+    [[module.mounts]]
+    source = "layouts"
+    target = "layouts"
+    [[module.mounts]]
+    source = "\(output)/layouts"
+    target = "layouts"
+    [[module.mounts]]
+    source = "data"
+    target = "data"
+    [[module.mounts]]
+    source = "\(output)/data"
+    target = "data"
+
+    """
+  }
+
+  @Test(
+    "hugo renders <picture> for figures, markdown images and front-matter images",
+    .enabled(if: hugo != nil, "hugo is not installed: apt-get install hugo (listed in scripts/apt-packages.txt)"))
+  func hugoRendersPictures() async throws {
+    let site = try TestSite()
+    try site.config(#"{"images": {"widths": [320, 640], "formats": ["webp", "auto"]}, "youtube": {"offline": true}}"#)
+    try site.image("assets/images/photo.png", width: 900, height: 600)
+    try site.image("assets/images/inline shot.jpg", width: 800, height: 400)
+    try site.image("assets/images/coverArt.jpg", width: 1000, height: 500)
+    try site.write(
+      "assets/posts/post.md",
+      """
+      +++
+      title = "A post"
+      cover = "/images/coverArt.jpg"
+      +++
+
+      Intro.
+
+      {{< figure src="/images/photo.png" alt="A photo" caption="The *caption*" >}}
+
+      An inline ![Inline shot](/images/inline%20shot.jpg "Shot title") in a sentence.
+
+      ![Remote](https://example.com/remote.png)
+
+      {{< youtube dQw4w9WgXcQ >}}
+
+      """)
+    _ = try await site.build()
+
+    let hugoSite = site.path("hugo")
+    try site.write("hugo/hugo.toml", Self.hugoConfig(output: site.path("output")))
+    try site.write(
+      "hugo/layouts/_default/single.html",
+      """
+      <!doctype html><html><body>
+      <header>{{ with .Params.cover }}{{ partial "vignette/picture.html" (dict "src" . "alt" "Cover" "eager" true) }}{{ end }}</header>
+      <main>{{ .Content }}</main>
+      </body></html>
+
+      """)
+    try site.write("hugo/layouts/_default/list.html", "<!doctype html><html><body>{{ range .Pages }}{{ .Title }}{{ end }}</body></html>\n")
+    try site.write("hugo/static/.keep", "")
+    try site.write("hugo/data/.keep", "")
+
+    let run = try Self.run(Self.hugo!, ["--source", hugoSite, "--destination", hugoSite + "/public"])
+    #expect(run.status == 0, "hugo failed:\n\(run.output)")
+    let page = try #require(site.read("hugo/public/post/index.html"), "hugo wrote no page:\n\(run.output)")
+
+    // Front matter: the theme's partial call.
+    let header = try #require(Self.element("header", in: page))
+    Self.expectPicture(header, alt: "Cover", width: 640, height: 320)
+    #expect(header.contains("fetchpriority=\"high\""))
+
+    // Figure: <figure><picture>…</picture><figcaption>.
+    let figure = try #require(Self.element("figure", in: page))
+    Self.expectPicture(figure, alt: "A photo", width: 640, height: 427)
+    #expect(figure.contains("<figcaption><p>The <em>caption</em></p></figcaption>"))
+
+    // Markdown image (a space in its name) through the render hook.
+    let paragraph = try #require(page.components(separatedBy: "<p>").first { $0.hasPrefix("An inline") })
+    Self.expectPicture(paragraph, alt: "Inline shot", width: 640, height: 320)
+    #expect(paragraph.contains("title=\"Shot title\""))
+    #expect(paragraph.contains("src=\"/images/inline%20shot.640w."))
+
+    // Anything Vignette did not process stays a plain <img>.
+    #expect(page.contains("<img src=\"https://example.com/remote.png\" alt=\"Remote\">"))
+    // The video facade, with no iframe until a click, and no raw HTML omitted anywhere.
+    #expect(page.contains("class=\"vignette-video__link\" href=\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\" data-vignette-video=\"dQw4w9WgXcQ\""))
+    #expect(!page.contains("<iframe"))
+    #expect(!page.contains("raw HTML omitted"))
+    #expect(FileManager.default.fileExists(atPath: hugoSite + "/public/vignette/video.js"))
+    // Every variant the page names was published by Hugo from output/static.
+    let urls = Set(page.split { $0 == "\"" || $0 == " " || $0 == "," }.filter { $0.hasPrefix("/images/") })
+    #expect(urls.count >= 6)
+    for url in urls {
+      let file = hugoSite + "/public" + (url.removingPercentEncoding ?? String(url))
+      #expect(FileManager.default.fileExists(atPath: file), "\(url) is not published")
+    }
+  }
+
+  /// The first `<name …>…</name>` of `html`.
+  static func element(_ name: String, in html: String) -> String? {
+    guard let open = html.range(of: "<\(name)"), let close = html.range(of: "</\(name)>", range: open.upperBound..<html.endIndex)
+    else { return nil }
+    return String(html[open.lowerBound..<close.upperBound])
+  }
+
+  static func expectPicture(_ html: String, alt: String, width: Int, height: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(html.contains("<picture><source type=\"image/webp\" srcset=\""), "no <picture> with a WebP <source> in:\n\(html)", sourceLocation: sourceLocation)
+    #expect(html.contains(" 320w, "), "no srcset in:\n\(html)", sourceLocation: sourceLocation)
+    #expect(html.contains("sizes=\""), "no sizes in:\n\(html)", sourceLocation: sourceLocation)
+    #expect(html.contains("width=\"\(width)\" height=\"\(height)\""), "no width/height in:\n\(html)", sourceLocation: sourceLocation)
+    #expect(html.contains("alt=\"\(alt)\""), "no alt in:\n\(html)", sourceLocation: sourceLocation)
+  }
+
+  static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+}
