@@ -39,7 +39,7 @@ let package = Package(
         "Vignette",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .testTarget(name: "VignetteTests", dependencies: ["Vignette", "Vips", "Markdown"]),
+    .testTarget(name: "VignetteTests", dependencies: ["Vignette", "Vips", "Markdown"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]
 )

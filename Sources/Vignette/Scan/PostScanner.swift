@@ -242,8 +242,8 @@ public struct PostScanner: Sendable {
 
   private func frontMatterReferences(_ frontMatter: FrontMatter, _ source: SourceText) -> [Reference] {
     guard let values = frontMatter.values else { return [] }
+    let locator = FrontMatterLocator(source: source, frontMatter: frontMatter)
     var references: [Reference] = []
-    var searchFrom = frontMatter.contentRange.lowerBound
     for key in imageKeys {
       let path = key.split(separator: ".").map(String.init)
       var current: FrontMatterValue? = values
@@ -254,53 +254,17 @@ public struct PostScanner: Sendable {
       case .array(let array): strings = array.compactMap(\.string)
       default: strings = []
       }
+      guard !strings.isEmpty else { continue }
+      let region = locator.valueRegion(of: path)
+      var searchFrom = region?.lowerBound ?? frontMatter.contentRange.lowerBound
       for value in strings where !value.isEmpty {
-        let range = FrontMatterLocator.range(of: value, key: path.last!, in: source, within: frontMatter.contentRange, after: searchFrom)
-        let offset = range?.lowerBound ?? frontMatter.contentRange.lowerBound
+        let range = region.flatMap { locator.occurrence(of: value, in: searchFrom..<$0.upperBound) }
         if let range { searchFrom = range.upperBound }
-        let (line, column) = source.position(of: offset)
+        let (line, column) = source.position(of: range?.lowerBound ?? region?.lowerBound ?? frontMatter.contentRange.lowerBound)
         references.append(
           Reference(kind: .frontmatter, line: line, column: column, target: value, targetRange: range, key: key))
       }
-      searchFrom = frontMatter.contentRange.lowerBound
     }
     return references
-  }
-}
-
-/// Finds where a front-matter value is written, so it can be rewritten in place.
-enum FrontMatterLocator {
-  static func range(of value: String, key: String, in source: SourceText, within: Range<Int>, after: Int) -> Range<Int>? {
-    let text = Array(source.bytes[within])
-    let needle = Array(value.utf8)
-    let keyBytes = Array(key.lowercased().utf8)
-    // Prefer an occurrence after a mention of the key; quoted or bare.
-    var keyOffset = 0
-    let lowered = text.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
-    if let found = firstIndex(of: keyBytes, in: lowered, from: max(0, after - within.lowerBound)) ?? firstIndex(of: keyBytes, in: lowered, from: 0) {
-      keyOffset = found + keyBytes.count
-    }
-    var start = keyOffset
-    while let index = firstIndex(of: needle, in: text, from: start) {
-      let before = index > 0 ? text[index - 1] : 0x0A
-      let afterIndex = index + needle.count
-      let afterByte = afterIndex < text.count ? text[afterIndex] : 0x0A
-      let quotes: Set<UInt8> = [UInt8(ascii: "\""), UInt8(ascii: "'")]
-      let bareBefore: Set<UInt8> = [0x20, 0x09, 0x0A, UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "[")]
-      let bareAfter: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "#")]
-      if (quotes.contains(before) && before == afterByte) || (bareBefore.contains(before) && bareAfter.contains(afterByte)) {
-        return (within.lowerBound + index)..<(within.lowerBound + afterIndex)
-      }
-      start = index + 1
-    }
-    return nil
-  }
-
-  private static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-    guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
-    for index in start...(haystack.count - needle.count) where haystack[index] == needle[0] {
-      if haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
-    }
-    return nil
   }
 }
