@@ -36,6 +36,9 @@ public struct ReferenceResolver: Sendable {
     if trimmed.hasPrefix("data:") {
       return .init(status: .skipped, message: "inline data URL left as written")
     }
+    if trimmed.lowercased().hasPrefix("file:") {
+      return .init(status: .invalid, message: "\"\(target)\" is a file: URL; only site paths and page-relative paths are read, so it was not")
+    }
     if trimmed.hasPrefix("//") || Self.hasScheme(trimmed) {
       return .init(status: .remote, message: "remote URL left as written")
     }
@@ -45,11 +48,18 @@ public struct ReferenceResolver: Sendable {
     if decoded.contains("\0") { return .init(status: .invalid, message: "path contains a NUL byte") }
 
     var candidates: [(file: String, root: String)] = []
+    // A name typed in one Unicode normalization may be stored in the other (macOS writes
+    // NFD): the written form first, then NFC, then NFD.
+    let spellings = [decoded, decoded.precomposedStringWithCanonicalMapping, decoded.decomposedStringWithCanonicalMapping]
+      .reduce(into: [String]()) { list, spelling in
+        // Swift's `==` equates the normalizations; compare bytes.
+        if !list.contains(where: { $0.utf8.elementsEqual(spelling.utf8) }) { list.append(spelling) }
+      }
     if decoded.hasPrefix("/") {
-      candidates = assetRoots.map { ($0 + decoded, $0) }
+      candidates = assetRoots.flatMap { root in spellings.map { (root + $0, root) } }
     } else {
       let folder = (postPath as NSString).deletingLastPathComponent
-      candidates = [(folder + "/" + decoded, content)]
+      candidates = spellings.map { (folder + "/" + $0, content) }
     }
     let allowed = [content] + assetRoots
     for (file, root) in candidates {

@@ -33,11 +33,13 @@ public struct FrontMatter: Sendable {
       let delimiter = [UInt8](repeating: mark, count: 3)
       let format: Format = mark == UInt8(ascii: "+") ? .toml : .yaml
       guard bytes[index...].starts(with: delimiter) else {
-        // A lone "-" or "+" starts ordinary content (a list item, say) unless it looks like a delimiter.
-        if bytes[index...].starts(with: [mark, mark]) {
-          throw FrontMatterError(offset: start, message: "invalid \(format == .toml ? "TOML" : "YAML") delimiter")
-        }
-        return nil
+        // Hugo (0.111) takes any page that begins with "+" or "-" for front matter, so a
+        // leading list item fails its build.
+        var end = index
+        while end < bytes.count, bytes[end] != 0x0A, end - index < 60 { end += 1 }
+        throw FrontMatterError(
+          offset: start,
+          message: "invalid \(format == .toml ? "TOML" : "YAML") delimiter: Hugo reads a page that begins with \"\(UnicodeScalar(mark))\" as front matter, which needs \"\(String(repeating: String(UnicodeScalar(mark)), count: 3))\"; put front matter or text first: \(source[index..<end])")
       }
       var cursor = index + 3
       while cursor < bytes.count, bytes[cursor] != 0x0A { cursor += 1 }
@@ -115,7 +117,17 @@ public struct FrontMatter: Sendable {
       }
       parseError = (offset, "invalid YAML front matter: \(String(describing: error).split(separator: "\n").first ?? "")")
     } catch {
-      parseError = (contentRange.lowerBound, "invalid \(format.rawValue.uppercased()) front matter: \(error.localizedDescription)")
+      let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+      if format == .json, source.bytes[contentRange].starts(with: Array("{{".utf8)) {
+        var end = contentRange.lowerBound
+        while end < contentRange.upperBound, source.bytes[end] != 0x0A { end += 1 }
+        parseError = (
+          contentRange.lowerBound,
+          "Hugo reads a page that begins with \"{\" as JSON front matter, so this shortcode fails its build (unmarshal failed); put front matter or text before it: \(source[contentRange.lowerBound..<end])"
+        )
+      } else {
+        parseError = (contentRange.lowerBound, "invalid \(format.rawValue.uppercased()) front matter: \(detail)")
+      }
     }
   }
 

@@ -64,17 +64,19 @@ public struct PostScanner: Sendable {
       switch token {
       case .escaped:
         continue
-      case .error(let offset, _, let message):
-        report(.error, offset, message)
+      case .error(let offset, let range, let message):
+        report(.error, offset, message.hasSuffix("'") ? message : "\(message): \(Self.excerpt(source, from: range.lowerBound, through: offset))")
       case .tag(let tag):
         guard tag.name == "figure" || tag.name == "youtube" else { continue }
         let quoted = source[tag.range]
         if tag.isClosing {
-          report(.error, tag.nameOffset, "shortcode \"\(tag.name)\" does not evaluate .Inner, yet a closing tag was provided: \(quoted)")
+          report(.error, tag.nameOffset, "shortcode \"\(tag.name)\" does not evaluate .Inner or .InnerDeindent, yet a closing tag was provided: \(quoted)")
           continue
         }
         if tag.isSelfClosing {
-          report(.error, tag.nameOffset, "shortcode \"\(tag.name)\" must not be self-closed (Hugo fails the build): \(quoted)")
+          report(
+            .error, tag.nameOffset,
+            "shortcode \"\(tag.name)\" does not evaluate .Inner or .InnerDeindent, so it must not be self-closed (Hugo fails the build); drop the \"/\": \(quoted)")
           continue
         }
         let inCode = insideCode(tag.range.lowerBound)
@@ -144,6 +146,16 @@ public struct PostScanner: Sendable {
     return ScannedPost(
       path: path, relativePath: relativePath, source: source, frontMatter: frontMatter, bodyStart: bodyStart,
       tokens: tokens, references: references, diagnostics: diagnostics)
+  }
+
+  /// The text a lexer error points at: from the tag's start through the end of the line of
+  /// the offending character, at most 80 bytes.
+  static func excerpt(_ source: SourceText, from start: Int, through offset: Int) -> String {
+    var end = min(max(offset + 1, start + 3), source.bytes.count)
+    while end < source.bytes.count, source.bytes[end] != 0x0A, end - start < 80 { end += 1 }
+    var text = source[start..<end].trimmingCharacters(in: .whitespacesAndNewlines)
+    if end < source.bytes.count, source.bytes[end] != 0x0A { text += "…" }
+    return text
   }
 
   /// YouTube ids are 11 characters of `[A-Za-z0-9_-]`.

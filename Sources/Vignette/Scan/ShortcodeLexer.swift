@@ -142,6 +142,14 @@ public struct ShortcodeLexer {
     "unrecognized character in shortcode action: \(describe(at: index)). Note: Parameters with non-alphanumeric args must be quoted"
   }
 
+  /// What Hugo quotes after an unterminated string (the rest of the input), cut at the end
+  /// of the line and at 60 bytes so that the diagnostic stays on one line.
+  private func clipped(from start: Int) -> String {
+    var end = start
+    while end < bytes.count, bytes[end] != 0x0A, end - start < 60 { end += 1 }
+    return text(start..<end) + (end < bytes.count ? "…" : "")
+  }
+
   /// A quoted value from the `"` (or, for the legacy `\"…\"` form, the `\`) at `start`:
   /// the value, the bytes it was written in, and where lexing goes on.
   private func quoted(at start: Int, legacy: Bool) -> Result<(String, Range<Int>, Int), ShortcodeError> {
@@ -170,7 +178,7 @@ public struct ShortcodeLexer {
       cursor += 1
     }
     return .failure(
-      ShortcodeError(offset: start, message: "unterminated quoted string in shortcode parameter-argument: '\(text(valueStart..<cursor))'"))
+      ShortcodeError(offset: start, message: "unterminated quoted string in shortcode parameter-argument: '\(clipped(from: valueStart))'"))
   }
 
   /// A backtick raw string from the backtick at `start`; it may span lines.
@@ -179,7 +187,7 @@ public struct ShortcodeLexer {
     while cursor < bytes.count, bytes[cursor] != UInt8(ascii: "`") { cursor += 1 }
     guard cursor < bytes.count else {
       return .failure(
-        ShortcodeError(offset: start, message: "unterminated raw string in shortcode parameter-argument: '\(text((start + 1)..<cursor))'"))
+        ShortcodeError(offset: start, message: "unterminated raw string in shortcode parameter-argument: '\(clipped(from: start + 1))'"))
     }
     return .success((text((start + 1)..<cursor), (start + 1)..<cursor, cursor + 1))
   }
