@@ -118,7 +118,7 @@ public struct PostScanner: Sendable {
       references.append(
         Reference(
           kind: .markdown, line: image.start.line, column: image.start.column, target: image.url,
-          targetRange: Self.destinationRange(of: image, span: start..<min(end, source.bytes.count), in: source),
+          targetRange: Self.destinationRange(of: image, span: start..<min(end, source.bytes.count), in: source, code: codeRanges),
           alt: image.alt, title: image.title.isEmpty ? nil : image.title, image: image))
     }
 
@@ -169,7 +169,9 @@ public struct PostScanner: Sendable {
 
   /// The bytes of an image's destination: inside `](…)` for inline images, in the link
   /// reference definition for reference-style ones.
-  static func destinationRange(of image: MarkdownImage, span: Range<Int>, in source: SourceText) -> Range<Int>? {
+  static func destinationRange(
+    of image: MarkdownImage, span: Range<Int>, in source: SourceText, code: [Range<Int>] = []
+  ) -> Range<Int>? {
     let bytes = source.bytes
     var candidates: [Range<Int>] = []
     var index = span.lowerBound
@@ -200,36 +202,78 @@ public struct PostScanner: Sendable {
     }
     if let match = candidates.first(where: { unescape(source[$0]) == image.url }) { return match }
     if !candidates.isEmpty { return nil }
-    // Reference style: `![alt][label]`, `![label][]` or `![label]`.
-    let text = source[span]
-    var label = image.alt
-    if let open = text.range(of: "][", options: .backwards), text.hasSuffix("]") {
+    // Reference style: `![alt][label]`, `![label][]` or `![label]`; the label as written.
+    var text = source[span]
+    if text.hasSuffix("[]") { text.removeLast(2) }
+    var label = String(text.dropFirst(2).dropLast())
+    if text.hasSuffix("]"), let open = text.range(of: "][", options: .backwards) {
       let inner = String(text[open.upperBound..<text.index(before: text.endIndex)])
       if !inner.isEmpty { label = inner }
     }
-    return definitionRange(label: label, url: image.url, in: source)
+    return definitionRange(label: label, url: image.url, in: source, code: code)
   }
 
-  static func definitionRange(label: String, url: String, in source: SourceText) -> Range<Int>? {
+  /// The destination bytes of the first link reference definition of `label` whose
+  /// destination is `url`: at a line's start or inside block quotes and list items, with the
+  /// destination on the same line or the next; never inside code.
+  static func definitionRange(label: String, url: String, in source: SourceText, code: [Range<Int>] = []) -> Range<Int>? {
     let wanted = normalizeLabel(label)
-    for number in 1...source.lineStarts.count {
-      let line = source.line(number)
-      let trimmed = line.drop { $0 == " " }
-      guard line.count - trimmed.count <= 3, trimmed.hasPrefix("["), let close = trimmed.firstIndex(of: "]") else { continue }
-      let name = trimmed[trimmed.index(after: trimmed.startIndex)..<close]
-      let afterClose = trimmed.index(after: close)
-      guard afterClose < trimmed.endIndex, trimmed[afterClose] == ":", normalizeLabel(String(name)) == wanted else { continue }
-      var rest = trimmed[trimmed.index(after: afterClose)...]
-      rest = rest.drop { $0 == " " || $0 == "\t" }
-      let lineStart = source.lineStarts[number - 1]
-      let restOffset = lineStart + line.utf8.count - rest.utf8.count
-      if rest.hasPrefix("<"), let end = rest.firstIndex(of: ">") {
-        let value = rest[rest.index(after: rest.startIndex)..<end]
-        return (restOffset + 1)..<(restOffset + 1 + value.utf8.count)
+    let bytes = source.bytes
+    func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+    /// Skips blanks, `>` markers and list markers from `index` on its line.
+    func skipContainers(_ index: Int, end: Int) -> Int {
+      var cursor = index
+      while cursor < end {
+        if isBlank(bytes[cursor]) || bytes[cursor] == UInt8(ascii: ">") {
+          cursor += 1
+        } else if [UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "+")].contains(bytes[cursor]), cursor + 1 < end, isBlank(bytes[cursor + 1]) {
+          cursor += 2
+        } else if bytes[cursor] >= 0x30 && bytes[cursor] <= 0x39 {
+          var digits = cursor
+          while digits < end, bytes[digits] >= 0x30 && bytes[digits] <= 0x39 { digits += 1 }
+          guard digits + 1 < end, bytes[digits] == UInt8(ascii: ".") || bytes[digits] == UInt8(ascii: ")"), isBlank(bytes[digits + 1]) else { break }
+          cursor = digits + 2
+        } else {
+          break
+        }
       }
-      let value = rest.prefix { $0 != " " && $0 != "\t" }
-      guard !value.isEmpty, unescape(String(value)) == url else { return nil }
-      return restOffset..<(restOffset + value.utf8.count)
+      return cursor
+    }
+    func lineEnd(_ start: Int) -> Int {
+      var end = start
+      while end < bytes.count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
+      return end
+    }
+    for (number, lineStart) in source.lineStarts.enumerated() {
+      let end = lineEnd(lineStart)
+      let open = skipContainers(lineStart, end: end)
+      guard open < end, bytes[open] == UInt8(ascii: "["), !code.contains(where: { $0.contains(open) }) else { continue }
+      var close = open + 1
+      while close < end, bytes[close] != UInt8(ascii: "]") { close += bytes[close] == UInt8(ascii: "\\") ? 2 : 1 }
+      guard close + 1 < end, bytes[close + 1] == UInt8(ascii: ":"),
+        normalizeLabel(source[(open + 1)..<close]) == wanted
+      else { continue }
+      var start = close + 2
+      while start < end, isBlank(bytes[start]) { start += 1 }
+      var valueEnd = end
+      if start == end, number + 1 < source.lineStarts.count {
+        // The destination may start the next line.
+        let next = source.lineStarts[number + 1]
+        valueEnd = lineEnd(next)
+        start = skipContainers(next, end: valueEnd)
+      }
+      guard start < valueEnd else { continue }
+      let range: Range<Int>
+      if bytes[start] == UInt8(ascii: "<") {
+        var stop = start + 1
+        while stop < valueEnd, bytes[stop] != UInt8(ascii: ">") { stop += 1 }
+        range = (start + 1)..<stop
+      } else {
+        var stop = start
+        while stop < valueEnd, !isBlank(bytes[stop]) { stop += 1 }
+        range = start..<stop
+      }
+      if unescape(source[range]) == url { return range }
     }
     return nil
   }
