@@ -10,6 +10,8 @@ public enum MarkdownRewriter {
   }
 
   /// Applies `edits` (non-overlapping; duplicates of the same range allowed) to `source`.
+  /// A replacement inside single quotes (`src='…'`, `image: '…'`) has its `'` percent-encoded,
+  /// so it cannot end the quoted value early.
   public static func apply(_ edits: [Edit], to source: SourceText) -> [UInt8] {
     var result: [UInt8] = []
     result.reserveCapacity(source.bytes.count + edits.count * 32)
@@ -18,7 +20,8 @@ public enum MarkdownRewriter {
     for edit in edits.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) where seen.insert(edit.range).inserted {
       guard edit.range.lowerBound >= cursor else { continue }
       result += source.bytes[cursor..<edit.range.lowerBound]
-      result += Array(edit.text.utf8)
+      let quoted = edit.range.lowerBound > 0 && source.bytes[edit.range.lowerBound - 1] == UInt8(ascii: "'")
+      result += Array((quoted ? edit.text.replacingOccurrences(of: "'", with: "%27") : edit.text).utf8)
       cursor = edit.range.upperBound
     }
     result += source.bytes[cursor...]
