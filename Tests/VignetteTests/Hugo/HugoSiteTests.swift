@@ -10,35 +10,18 @@ import Testing
   /// The mounts the README documents: Vignette's content replaces the site's; its static
   /// files, layouts and data come after the site's own.
   static func hugoConfig(output: String) -> String {
-    """
-    baseURL = "https://example.org/"
-    title = "Vignette test"
-    disableKinds = ["taxonomy", "term", "RSS", "sitemap"]
+    let mounts = [
+      ("\(output)/content", "content"), ("static", "static"), ("\(output)/static", "static"), ("layouts", "layouts"),
+      ("\(output)/layouts", "layouts"), ("data", "data"), ("\(output)/data", "data"),
+    ]
+    return """
+      baseURL = "https://example.org/"
+      title = "Vignette test"
+      disableKinds = ["taxonomy", "term", "RSS", "sitemap"]
 
-    [module]
-    [[module.mounts]]
-    source = "\(output)/content"
-    target = "content"
-    [[module.mounts]]
-    source = "static"
-    target = "static"
-    [[module.mounts]]
-    source = "\(output)/static"
-    target = "static"
-    [[module.mounts]]
-    source = "layouts"
-    target = "layouts"
-    [[module.mounts]]
-    source = "\(output)/layouts"
-    target = "layouts"
-    [[module.mounts]]
-    source = "data"
-    target = "data"
-    [[module.mounts]]
-    source = "\(output)/data"
-    target = "data"
+      [module]
 
-    """
+      """ + mounts.map { "[[module.mounts]]\nsource = \"\($0.0)\"\ntarget = \"\($0.1)\"\n" }.joined()
   }
 
   @Test(
