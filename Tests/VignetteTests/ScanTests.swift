@@ -71,10 +71,10 @@ struct ScanFormsTests {
 
   @Test("a self-closed figure is an error Hugo would also fail on")
   func selfClosed() {
-    let post = scan("{{< figure src=\"/a.png\" />}}\n")
+    let post = scan("Text.\n{{< figure src=\"/a.png\" />}}\n")
     #expect(post.references.isEmpty)
     #expect(post.diagnostics.map(\.description) == [
-      "/site/posts/p.md:1:5: error: shortcode \"figure\" must not be self-closed (Hugo fails the build): {{< figure src=\"/a.png\" />}}"
+      "/site/posts/p.md:2:5: error: shortcode \"figure\" must not be self-closed (Hugo fails the build): {{< figure src=\"/a.png\" />}}"
     ])
   }
 

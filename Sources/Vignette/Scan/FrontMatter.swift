@@ -118,16 +118,7 @@ public struct FrontMatter: Sendable {
       parseError = (offset, "invalid YAML front matter: \(String(describing: error).split(separator: "\n").first ?? "")")
     } catch {
       let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
-      if format == .json, source.bytes[contentRange].starts(with: Array("{{".utf8)) {
-        var end = contentRange.lowerBound
-        while end < contentRange.upperBound, source.bytes[end] != 0x0A { end += 1 }
-        parseError = (
-          contentRange.lowerBound,
-          "Hugo reads a page that begins with \"{\" as JSON front matter, so this shortcode fails its build (unmarshal failed); put front matter or text before it: \(source[contentRange.lowerBound..<end])"
-        )
-      } else {
-        parseError = (contentRange.lowerBound, "invalid \(format.rawValue.uppercased()) front matter: \(detail)")
-      }
+      parseError = (contentRange.lowerBound, "invalid \(format.rawValue.uppercased()) front matter: \(detail)")
     }
   }
 

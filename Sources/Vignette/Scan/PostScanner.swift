@@ -74,9 +74,7 @@ public struct PostScanner: Sendable {
           continue
         }
         if tag.isSelfClosing {
-          report(
-            .error, tag.nameOffset,
-            "shortcode \"\(tag.name)\" does not evaluate .Inner or .InnerDeindent, so it must not be self-closed (Hugo fails the build); drop the \"/\": \(quoted)")
+          report(.error, tag.nameOffset, "shortcode \"\(tag.name)\" must not be self-closed (Hugo fails the build): \(quoted)")
           continue
         }
         let inCode = insideCode(tag.range.lowerBound)
@@ -142,6 +140,15 @@ public struct PostScanner: Sendable {
 
     if let frontMatter { references += frontMatterReferences(frontMatter, source) }
 
+    if frontMatter == nil, let first = source.bytes.firstIndex(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }),
+      source.bytes[first...].starts(with: Array("{{".utf8))
+    {
+      // Hugo's intro lexer takes a leading "{" for JSON front matter, shortcode or not
+      // (observed with 0.111.3: "unmarshal failed: invalid character '{' …").
+      report(
+        .error, first,
+        "Hugo reads a page that begins with \"{\" as JSON front matter, so it fails this page (unmarshal failed); put front matter or text before the shortcode: \(Self.excerpt(source, from: first, through: first))")
+    }
     references.sort { ($0.line, $0.column) < ($1.line, $1.column) }
     return ScannedPost(
       path: path, relativePath: relativePath, source: source, frontMatter: frontMatter, bodyStart: bodyStart,

@@ -16,7 +16,7 @@ import Testing
   func selfClosed(_ call: String) {
     let name = call.prefix { $0 != " " }
     #expect(Self.diagnostics("Text.\n\n{{< \(call) />}}\n") == [
-      "post.md:4:5: error: shortcode \"\(name)\" does not evaluate .Inner or .InnerDeindent, so it must not be self-closed (Hugo fails the build); drop the \"/\": {{< \(call) />}}",
+      "post.md:4:5: error: shortcode \"\(name)\" must not be self-closed (Hugo fails the build): {{< \(call) />}}",
     ])
   }
 
@@ -126,7 +126,7 @@ import Testing
   @Test("a page that begins with a shortcode or a list item fails Hugo's build")
   func pageStart() {
     #expect(Self.diagnostics("\n{{< figure src=\"/a.png\" >}}\n\nText\n", intro: false) == [
-      "post.md:2:1: error: Hugo reads a page that begins with \"{\" as JSON front matter, so this shortcode fails its build (unmarshal failed); put front matter or text before it: {{< figure src=\"/a.png\" >}}",
+      "post.md:2:1: error: Hugo reads a page that begins with \"{\" as JSON front matter, so it fails this page (unmarshal failed); put front matter or text before the shortcode: {{< figure src=\"/a.png\" >}}",
     ])
     #expect(Self.diagnostics("- first\n- second\n", intro: false) == [
       "post.md:1:1: error: invalid YAML delimiter: Hugo reads a page that begins with \"-\" as front matter, which needs \"---\"; put front matter or text first: - first",
