@@ -82,6 +82,12 @@ public struct PostScanner: Sendable {
           let shown = "{{" + (tag.notation == .standard ? "</*" : "%/*") + " … " + (tag.notation == .standard ? "*/>}}" : "*/%}}")
           report(.warning, tag.range.lowerBound, "Hugo runs this shortcode even inside code; write \(shown) to show the call literally: \(quoted)")
         }
+        if tag.notation == .markdown {
+          // Its HTML becomes part of the markdown, which Hugo's default (unsafe = false) omits.
+          report(
+            .warning, tag.range.lowerBound,
+            "Hugo renders {{% \(tag.name) %}} output as markdown, and by default (markup.goldmark.renderer.unsafe = false) drops its HTML; write {{< \(tag.name) … >}}: \(quoted)")
+        }
         let (line, column) = source.position(of: tag.range.lowerBound)
         if tag.name == "figure" {
           guard let src = tag.parameter("src") else {

@@ -55,21 +55,7 @@ import Testing
     _ = try await site.build()
 
     let hugoSite = site.path("hugo")
-    try site.write("hugo/hugo.toml", Self.hugoConfig(output: site.path("output")))
-    try site.write(
-      "hugo/layouts/_default/single.html",
-      """
-      <!doctype html><html><body>
-      <header>{{ with .Params.cover }}{{ partial "vignette/picture.html" (dict "src" . "alt" "Cover" "eager" true) }}{{ end }}</header>
-      <main>{{ .Content }}</main>
-      </body></html>
-
-      """)
-    try site.write("hugo/layouts/_default/list.html", "<!doctype html><html><body>{{ range .Pages }}{{ .Title }}{{ end }}</body></html>\n")
-    try site.write("hugo/static/.keep", "")
-    try site.write("hugo/data/.keep", "")
-
-    let run = try Self.run(Self.hugo!, ["--source", hugoSite, "--destination", hugoSite + "/public"])
+    let run = try Self.buildHugo(site)
     #expect(run.status == 0, "hugo failed:\n\(run.output)")
     let page = try #require(site.read("hugo/public/post/index.html"), "hugo wrote no page:\n\(run.output)")
 
@@ -103,6 +89,53 @@ import Testing
       let file = hugoSite + "/public" + (url.removingPercentEncoding ?? String(url))
       #expect(FileManager.default.fileExists(atPath: file), "\(url) is not published")
     }
+  }
+
+  /// A stock Hugo site in `site/hugo` that mounts `site/output`, built with the real hugo.
+  static func buildHugo(_ site: TestSite) throws -> (status: Int32, output: String) {
+    let hugoSite = site.path("hugo")
+    try site.write("hugo/hugo.toml", hugoConfig(output: site.path("output")))
+    try site.write(
+      "hugo/layouts/_default/single.html",
+      """
+      <!doctype html><html><body>
+      <header>{{ with .Params.cover }}{{ if eq (printf "%T" .) "string" }}{{ partial "vignette/picture.html" (dict "src" . "alt" "Cover" "eager" true) }}{{ else }}{{ partial "vignette/picture.html" (merge . (dict "eager" true)) }}{{ end }}{{ end }}</header>
+      <main>{{ .Content }}</main>
+      </body></html>
+
+      """)
+    try site.write("hugo/layouts/_default/list.html", "<!doctype html><html><body>{{ range .Pages }}{{ .Title }}{{ end }}</body></html>\n")
+    try site.write("hugo/layouts/shortcodes/note.html", "<aside>{{ .Inner | markdownify }}</aside>")
+    try site.write("hugo/static/.keep", "")
+    try site.write("hugo/data/.keep", "")
+    return try run(hugo!, ["--source", hugoSite, "--destination", hugoSite + "/public"])
+  }
+
+  @Test(
+    "hugo builds the fixture site with every form, and shows a <picture> for each processed image",
+    .enabled(if: hugo != nil, "hugo is not installed: apt-get install hugo (listed in scripts/apt-packages.txt)"))
+  func hugoBuildsEveryForm() async throws {
+    let (site, _) = try await FormsFixtureTests.build()
+    let run = try Self.buildHugo(site)
+    #expect(run.status == 0, "hugo failed:\n\(run.output)")
+    #expect(!run.output.contains("WARN") && !run.output.contains("ERROR"), "\(run.output)")
+    let page = try #require(site.read("hugo/public/every-form/index.html"))
+    // Markdown images (inline, reference, in a link, encoded, angle, Unicode) and the figures,
+    // one of them in a fence where Hugo runs it too.
+    for alt in ["Alt one", "Ref", "label two", "LABEL TWO", "Linked image", "space", "angle", "café", "A figure", "Raw\nalt", "Hugo runs this one"] {
+      let img = page.components(separatedBy: "<img ").first { $0.contains("alt=\"\(alt)\"") }
+      #expect(img?.contains("srcset=") == true && img?.contains("width=\"320\"") == true, "no responsive <img> for \(alt)")
+    }
+    #expect(page.components(separatedBy: "<picture>").count - 1 == 12)
+    // The front-matter `cover.image`, through the theme's partial call.
+    let header = try #require(Self.element("header", in: page))
+    #expect(header.contains("alt=\"The cover; /images/one.jpg is only text here\" fetchpriority=\"high\""))
+    // What Vignette leaves alone stays as Hugo renders it.
+    #expect(page.contains("An escaped call stays as written: {{&lt; figure src=&quot;/images/absent.png&quot; &gt;}}."))
+    #expect(page.contains("<img src=\"https://example.com/remote.png\" alt=\"remote\">"))
+    #expect(page.contains("<aside>Other shortcodes, <strong>paired</strong>, pass through.</aside>"))
+    let bundle = try #require(site.read("hugo/public/bundle/index.html"))
+    #expect(bundle.components(separatedBy: "<picture>").count - 1 == 3)
   }
 
   /// The first `<name …>…</name>` of `html`.

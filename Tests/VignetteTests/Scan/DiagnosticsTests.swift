@@ -106,6 +106,13 @@ import Testing
     ])
   }
 
+  @Test("a figure in markdown notation loses its HTML in a default Hugo site: a warning")
+  func markdownNotation() {
+    #expect(Self.diagnostics("{{% figure src=\"/a.png\" %}}\n") == [
+      "post.md:2:1: warning: Hugo renders {{% figure %}} output as markdown, and by default (markup.goldmark.renderer.unsafe = false) drops its HTML; write {{< figure … >}}: {{% figure src=\"/a.png\" %}}",
+    ])
+  }
+
   @Test("front matter that does not parse", arguments: [
     ("+++\ntitle = \"x\nimage = \"/a.png\"\n+++\nBody\n", "post.md:2:"),
     ("---\ntitle: [x\nimage: /a.png\n---\nBody\n", "post.md:"),
