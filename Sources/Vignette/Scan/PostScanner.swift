@@ -127,16 +127,19 @@ public struct PostScanner: Sendable {
     }
 
     for html in document.html {
-      let base = source.offset(line: html.start.line, column: html.start.column)
+      let literal = Array(html.literal.utf8)
       for tag in HTMLImageTag.find(in: html.literal) {
         guard let src = tag.src else { continue }
-        let literalBytes = Array(html.literal.utf8)
-        let valueBytes = Array(literalBytes[src.range])
-        let offset = base + src.range.lowerBound
-        let range: Range<Int>? =
-          offset + valueBytes.count <= source.bytes.count && Array(source.bytes[offset..<(offset + valueBytes.count)]) == valueBytes
-          ? offset..<(offset + valueBytes.count) : nil
-        let (line, column) = source.position(of: base + tag.offset)
+        let valueBytes = literal[src.range]
+        // The value's bytes in the post, checked byte for byte.
+        let range = Self.sourceOffset(ofLiteral: src.range.lowerBound, in: html, literal: literal, source: source).flatMap { offset in
+          offset + valueBytes.count <= source.bytes.count && source.bytes[offset..<(offset + valueBytes.count)].elementsEqual(valueBytes)
+            ? offset..<(offset + valueBytes.count) : nil
+        }
+        let tagOffset =
+          Self.sourceOffset(ofLiteral: tag.offset, in: html, literal: literal, source: source)
+          ?? source.offset(line: html.start.line, column: html.start.column)
+        let (line, column) = source.position(of: tagOffset)
         references.append(
           Reference(
             kind: .html, line: line, column: column, target: src.value, targetRange: range,
@@ -159,6 +162,34 @@ public struct PostScanner: Sendable {
     return ScannedPost(
       path: path, relativePath: relativePath, source: source, frontMatter: frontMatter, bodyStart: bodyStart,
       tokens: tokens, references: references, diagnostics: diagnostics)
+  }
+
+  /// Where byte `offset` of a raw HTML node's literal is in the post. cmark strips container
+  /// prefixes (`> `, list indentation) and a continuation line's leading blanks, so each
+  /// literal line after the first is looked for within its source line.
+  static func sourceOffset(ofLiteral offset: Int, in html: MarkdownHTML, literal: [UInt8], source: SourceText) -> Int? {
+    var lineStart = 0
+    var lineIndex = 0
+    for (index, byte) in literal.enumerated() where index < offset && byte == 0x0A {
+      lineStart = index + 1
+      lineIndex += 1
+    }
+    if lineIndex == 0 { return source.offset(line: html.start.line, column: html.start.column) + offset }
+    var lineEnd = lineStart
+    while lineEnd < literal.count, literal[lineEnd] != 0x0A { lineEnd += 1 }
+    let number = html.start.line + lineIndex
+    guard number <= source.lineStarts.count else { return nil }
+    let start = source.lineStarts[number - 1]
+    var end = number < source.lineStarts.count ? source.lineStarts[number] : source.bytes.count
+    while end > start, source.bytes[end - 1] == 0x0A || source.bytes[end - 1] == 0x0D { end -= 1 }
+    let text = literal[lineStart..<lineEnd]
+    guard !text.isEmpty else { return start }
+    var candidate = start
+    while candidate + text.count <= end {
+      if source.bytes[candidate..<(candidate + text.count)].elementsEqual(text) { return candidate + (offset - lineStart) }
+      candidate += 1
+    }
+    return nil
   }
 
   /// The text a lexer error points at: from the tag's start through the end of the line of

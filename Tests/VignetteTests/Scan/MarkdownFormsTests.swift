@@ -35,7 +35,12 @@ import Testing
 
       - <img src="/b.png">
 
-      """) == ["html 3:3 /a.png", "html 5:3 /b.png"])
+      > <div>
+      > <img alt="second line"
+      >   src="/c.png">
+      > </div>
+
+      """) == ["html 3:3 /a.png", "html 5:3 /b.png", "html 8:3 /c.png"])
   }
 
   @Test("reference definitions anywhere: after use, in a blockquote, with the destination on the next line; code is skipped")
