@@ -7,12 +7,14 @@ import Testing
 @Suite(.serialized) struct HugoSiteTests {
   static let hugo = ["/usr/bin/hugo", "/usr/local/bin/hugo"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-  /// The mounts the README documents: Vignette's content replaces the site's; its static
-  /// files, layouts and data come after the site's own.
-  static func hugoConfig(output: String) -> String {
+  /// The mounts docs/hugo.md documents. Hugo 0.111 takes the first mount's file for content
+  /// and the last one's for layouts: Vignette's rewritten posts come before the original
+  /// content (which still gives bundle resources and everything Vignette does not write), and
+  /// its layouts, static files and data after the site's own.
+  static func hugoConfig(output: String, content: String) -> String {
     let mounts = [
-      ("\(output)/content", "content"), ("static", "static"), ("\(output)/static", "static"), ("layouts", "layouts"),
-      ("\(output)/layouts", "layouts"), ("data", "data"), ("\(output)/data", "data"),
+      ("\(output)/content", "content"), (content, "content"), ("static", "static"), ("\(output)/static", "static"),
+      ("layouts", "layouts"), ("\(output)/layouts", "layouts"), ("data", "data"), ("\(output)/data", "data"),
     ]
     return """
       baseURL = "https://example.org/"
@@ -94,7 +96,7 @@ import Testing
   /// A stock Hugo site in `site/hugo` that mounts `site/output`, built with the real hugo.
   static func buildHugo(_ site: TestSite) throws -> (status: Int32, output: String) {
     let hugoSite = site.path("hugo")
-    try site.write("hugo/hugo.toml", hugoConfig(output: site.path("output")))
+    try site.write("hugo/hugo.toml", hugoConfig(output: site.path("output"), content: site.path("assets/posts")))
     try site.write(
       "hugo/layouts/_default/single.html",
       """
@@ -136,6 +138,8 @@ import Testing
     #expect(page.contains("<aside>Other shortcodes, <strong>paired</strong>, pass through.</aside>"))
     let bundle = try #require(site.read("hugo/public/bundle/index.html"))
     #expect(bundle.components(separatedBy: "<picture>").count - 1 == 3)
+    // The original content, mounted after Vignette's, still gives the bundle its resources.
+    #expect(FileManager.default.fileExists(atPath: site.path("hugo/public/bundle/cover.jpg")))
   }
 
   /// The first `<name …>…</name>` of `html`.
