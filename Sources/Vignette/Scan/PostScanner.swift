@@ -58,6 +58,18 @@ public struct PostScanner: Sendable {
       source.offset(line: region.start.line, column: region.start.column)..<(source.offset(line: region.end.line, column: region.end.column) + 1)
     }
     func insideCode(_ offset: Int) -> Bool { codeRanges.contains { $0.contains(offset) } }
+    // Hugo's `highlight` shortcode shows its inner content as code: no images in there.
+    var verbatim: [Range<Int>] = []
+    var highlightStart: Int?
+    for case .tag(let tag) in tokens where tag.name == "highlight" {
+      if tag.isClosing {
+        if let start = highlightStart { verbatim.append(start..<tag.range.lowerBound) }
+        highlightStart = nil
+      } else if !tag.isSelfClosing {
+        highlightStart = tag.range.upperBound
+      }
+    }
+    func isVerbatim(_ offset: Int) -> Bool { verbatim.contains { $0.contains(offset) } }
 
     var references: [Reference] = []
     for token in tokens {
@@ -118,15 +130,16 @@ public struct PostScanner: Sendable {
 
     for image in document.images {
       let start = source.offset(line: image.start.line, column: image.start.column)
+      guard !isVerbatim(start) else { continue }
       let end = source.offset(line: image.end.line, column: image.end.column) + 1
       references.append(
         Reference(
           kind: .markdown, line: image.start.line, column: image.start.column, target: image.url,
-          targetRange: Self.destinationRange(of: image, span: start..<min(end, source.bytes.count), in: source, code: codeRanges),
+          targetRange: Self.destinationRange(of: image, span: start..<min(end, source.bytes.count), in: source, code: codeRanges + verbatim),
           alt: image.alt, title: image.title.isEmpty ? nil : image.title, image: image))
     }
 
-    for html in document.html {
+    for html in document.html where !isVerbatim(source.offset(line: html.start.line, column: html.start.column)) {
       let literal = Array(html.literal.utf8)
       for tag in HTMLImageTag.find(in: html.literal) {
         guard let src = tag.src else { continue }

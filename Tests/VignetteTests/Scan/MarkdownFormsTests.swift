@@ -62,6 +62,20 @@ import Testing
       """) == ["markdown 1:1 /a.png", "markdown 1:15 /b.png", "markdown 1:30 /c d.png"])
   }
 
+  @Test("the inner content of Hugo's highlight shortcode is code; other paired shortcodes' is markdown")
+  func highlightInner() {
+    #expect(Self.scan("""
+      Intro.
+
+      {{< highlight markdown >}}
+      ![shown as code](/a.png) <img src="/b.png">
+      {{< /highlight >}}
+
+      {{< details >}}![real](/c.png){{< /details >}}
+
+      """) == ["markdown 7:16 /c.png"])
+  }
+
   @Test("images in links, with titles, nested brackets and escaped parentheses")
   func inlineForms() {
     #expect(Self.scan(#"""
