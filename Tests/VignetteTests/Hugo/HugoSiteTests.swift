@@ -5,7 +5,9 @@ import Testing
 
 /// The real `hugo` (Debian's 0.111.3 or newer) building a stock site that mounts `output/`.
 @Suite(.serialized) struct HugoSiteTests {
-  static let hugo = ["/usr/bin/hugo", "/usr/local/bin/hugo"].first { FileManager.default.isExecutableFile(atPath: $0) }
+  /// `hugo` on the PATH, if installed.
+  static let hugo = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+    .map { "\($0)/hugo" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 
   /// The mounts docs/hugo.md documents. Hugo 0.111 takes the first mount's file for content
   /// and the last one's for layouts: Vignette's rewritten posts come before the original
