@@ -144,6 +144,65 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: site.path("hugo/public/bundle/cover.jpg")))
   }
 
+  @Test(
+    "the youtube override renders VideoFacade's facade, from the data",
+    .enabled(if: hugo != nil, "hugo is not installed: apt-get install hugo (listed in scripts/apt-packages.txt)"))
+  func youtubeFacadeMatchesVideoFacade() async throws {
+    let site = try TestSite()
+    try site.config(#"{"images": {"widths": [320], "formats": ["auto"]}, "youtube": {"offline": true}}"#)
+    try site.write(
+      "vignette.lock.json",
+      #"{"version": 1, "videos": {"dQw4w9WgXcQ": {"origin": "hand", "title": "Rock & \"Roll\" <3 – ロック"}}}"#)
+    try site.write(
+      "assets/posts/video.md",
+      "Intro.\n\n{{< youtube id=\"dQw4w9WgXcQ\" start=\"30\" title=\"Shortcode title\" >}}\n\n{{< youtube dQw4w9WgXcQ >}}\n")
+    _ = try await site.build()
+    let run = try Self.buildHugo(site)
+    #expect(run.status == 0, "hugo failed:\n\(run.output)")
+    let page = try #require(site.read("hugo/public/video/index.html"))
+    let facades = Self.facades(in: page)
+    var video = Video(id: "dQw4w9WgXcQ", title: "Rock & \"Roll\" <3 – ロック")
+    video.poster = nil
+    let picture = PictureMarkup(urlPrefix: "", sizes: "")
+    let expected = [
+      VideoFacade.html(video: video, start: 30, end: nil, shortcodeTitle: "Shortcode title", picture: picture, eager: false),
+      VideoFacade.html(video: video, start: nil, end: nil, shortcodeTitle: nil, picture: picture, eager: false),
+    ]
+    // html/template writes `"` as &#34; where HTMLText writes &quot;; the markup is otherwise the same.
+    #expect(facades.map { $0.replacingOccurrences(of: "&#34;", with: "&quot;") } == expected)
+  }
+
+  @Test(
+    "the youtube override shows the poster as VideoFacade does, and an unavailable video as a plain link",
+    .enabled(if: hugo != nil, "hugo is not installed: apt-get install hugo (listed in scripts/apt-packages.txt)"))
+  func youtubePosterAndUnavailable() throws {
+    let site = try TestSite()
+    var video = Video(id: "dQw4w9WgXcQ", title: "With a poster")
+    video.poster = HugoSupportTests.image
+    var gone = Video(id: "aaaaaaaaaaa", title: "Removed")
+    gone.unavailable = true
+    for (path, data) in try HugoSupport.files(images: [], videos: [video, gone], sizes: "100vw") {
+      try site.write("output/" + path, data)
+    }
+    try site.write("output/content/v.md", "Intro.\n\n{{< youtube dQw4w9WgXcQ >}}\n\n{{< youtube aaaaaaaaaaa >}}\n")
+    let run = try Self.buildHugo(site)
+    #expect(run.status == 0, "hugo failed:\n\(run.output)")
+    let page = try #require(site.read("hugo/public/v/index.html"))
+    let facades = Self.facades(in: page)
+    let picture = PictureMarkup(urlPrefix: "", sizes: "100vw")
+    #expect(facades == [
+      VideoFacade.html(video: video, start: nil, end: nil, shortcodeTitle: nil, picture: picture, eager: false),
+      VideoFacade.html(video: gone, start: nil, end: nil, shortcodeTitle: nil, picture: picture, eager: false),
+    ])
+  }
+
+  /// Every video facade of a page, `<figure class="vignette-video…">…</figure>`.
+  static func facades(in page: String) -> [String] {
+    page.components(separatedBy: "<figure class=\"vignette-video").dropFirst().map {
+      "<figure class=\"vignette-video" + $0.components(separatedBy: "</figure>")[0] + "</figure>"
+    }
+  }
+
   /// The first `<name …>…</name>` of `html`.
   static func element(_ name: String, in html: String) -> String? {
     guard let open = html.range(of: "<\(name)"), let close = html.range(of: "</\(name)>", range: open.upperBound..<html.endIndex)
