@@ -55,6 +55,11 @@ import Testing
 
       {{< youtube dQw4w9WgXcQ >}}
 
+      {{< figure src="/images/photo.png" link="https://example.com/?a=1&b=2" target="_blank" rel="noopener" class="wide"
+          title="T" caption="C" attr="Photo by *X*" attrlink="https://x.example/" >}}
+
+      {{< figure src="https://example.com/r.png" alt="remote figure" width="10" >}}
+
       """)
     _ = try await site.build()
 
@@ -79,6 +84,10 @@ import Testing
     #expect(paragraph.contains("title=\"Shot title\""))
     #expect(paragraph.contains("src=\"/images/inline%20shot.640w."))
 
+    // Every parameter of Hugo's figure keeps its meaning.
+    #expect(page.contains("<figure class=\"wide\"><a href=\"https://example.com/?a=1&amp;b=2\" target=\"_blank\" rel=\"noopener\"><picture>"))
+    #expect(page.contains("</picture></a><figcaption><h4>T</h4><p>C <a href=\"https://x.example/\">Photo by <em>X</em></a></p></figcaption></figure>"))
+    #expect(page.contains("<figure><img src=\"https://example.com/r.png\" alt=\"remote figure\" width=\"10\"></figure>"))
     // Anything Vignette did not process stays a plain <img>.
     #expect(page.contains("<img src=\"https://example.com/remote.png\" alt=\"Remote\">"))
     // The video facade, with no iframe until a click, and no raw HTML omitted anywhere.
