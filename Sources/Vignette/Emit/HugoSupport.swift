@@ -12,7 +12,8 @@ import Foundation
 /// - `layouts/_default/_markup/render-image.html`: markdown images through that partial;
 /// - `layouts/shortcodes/figure.html`: Hugo's `figure`, with `<picture>` for the `<img>`;
 /// - `layouts/shortcodes/youtube.html`: the click-to-play facade of `VideoFacade`;
-/// - `static/vignette/video.css`, `static/vignette/video.js`: the facade's style and script.
+/// - `static/vignette/video.css`, `static/vignette/video.js`: the facade's style and script
+///   (when the site has videos).
 ///
 /// None of it needs `markup.goldmark.renderer.unsafe`: render hooks, shortcodes and partials
 /// are templates, and Hugo's `html/template` escapes every value they print.
@@ -36,7 +37,7 @@ public enum HugoSupport {
       }
       videoData[video.id] = entry
     }
-    return [
+    var files: [(String, Data)] = [
       ("data/vignette/images.json", try encode(imageData)),
       ("data/vignette/videos.json", try encode(videoData)),
       ("layouts/partials/vignette/image.html", Data(imagePartial.utf8)),
@@ -44,10 +45,14 @@ public enum HugoSupport {
       ("layouts/_default/_markup/render-image.html", Data(renderImageHook.utf8)),
       ("layouts/shortcodes/figure.html", Data(figureShortcode.utf8)),
       ("layouts/shortcodes/youtube.html", Data(youtubeShortcode.utf8)),
-      ("static/vignette/video.css", Data((VideoFacade.css + "\n").utf8)),
-      // Guarded, so a page with several embeds (one `<script>` each) listens once.
-      ("static/vignette/video.js", Data("if(!window.vignetteVideo){window.vignetteVideo=true;\n\(VideoFacade.script)\n}\n".utf8)),
     ]
+    // The facade's style and script, served only by a site that has videos.
+    if !videoData.isEmpty {
+      files.append(("static/vignette/video.css", Data((VideoFacade.css + "\n").utf8)))
+      // Guarded, so a page with several embeds (one `<script>` each) listens once.
+      files.append(("static/vignette/video.js", Data("if(!window.vignetteVideo){window.vignetteVideo=true;\n\(VideoFacade.script)\n}\n".utf8)))
+    }
+    return files
   }
 
   /// What the templates read for one image. URLs are percent-encoded as in the posts.

@@ -60,6 +60,8 @@ import Testing
     ])
     let second = try HugoSupport.files(images: [Self.image], videos: [Video(id: "dQw4w9WgXcQ")], sizes: "100vw")
     #expect(first.map(\.1) == second.map(\.1))
+    // Without videos, nothing is added to static/.
+    #expect(try HugoSupport.files(images: [Self.image], videos: [], sizes: "100vw").allSatisfy { !$0.0.hasPrefix("static/") })
   }
 
   @Test("a URL replacing a single-quoted value cannot close the quote")
