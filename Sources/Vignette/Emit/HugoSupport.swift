@@ -9,6 +9,8 @@ import Foundation
 /// - `layouts/partials/vignette/picture.html`: `<picture>` for a URL (or a dict with `src`,
 ///   `alt`, `title`, `class`, `eager`), a plain `<img>` when the URL is not Vignette's;
 /// - `layouts/partials/vignette/image.html`: the data entry of a URL, for themes of their own;
+/// - `layouts/partials/vignette/eager.html` and `data/vignette/first.json`: which image of a
+///   page loads at once (its first figure or markdown image), as on Vignette's own pages;
 /// - `layouts/_default/_markup/render-image.html`: markdown images through that partial;
 /// - `layouts/shortcodes/figure.html`: Hugo's `figure`, with `<picture>` for the `<img>`;
 /// - `layouts/shortcodes/youtube.html`: the click-to-play facade of `VideoFacade`;
@@ -22,7 +24,13 @@ import Foundation
 public enum HugoSupport {
   /// The files, as paths relative to `output/` with their bytes. Each image is keyed by the
   /// URL `MarkdownRewriter.fallbackURL` gives it.
-  public static func files(images: some Sequence<RenderedImage>, videos: some Sequence<Video>, sizes: String) throws -> [(String, Data)] {
+  ///
+  /// `firstImages` maps a post's path under the content folder to the URL of its first
+  /// figure or markdown image: that one loads at once with high priority (it is most likely
+  /// the page's largest paint), every other image lazily.
+  public static func files(
+    images: some Sequence<RenderedImage>, videos: some Sequence<Video>, sizes: String, firstImages: [String: FirstImage] = [:]
+  ) throws -> [(String, Data)] {
     var imageData: [String: ImageEntry] = [:]
     for image in images {
       if let url = MarkdownRewriter.fallbackURL(image), let entry = ImageEntry(image, sizes: sizes) { imageData[url] = entry }
@@ -40,7 +48,9 @@ public enum HugoSupport {
     var files: [(String, Data)] = [
       ("data/vignette/images.json", try encode(imageData)),
       ("data/vignette/videos.json", try encode(videoData)),
+      ("data/vignette/first.json", try encode(firstImages)),
       ("layouts/partials/vignette/image.html", Data(imagePartial.utf8)),
+      ("layouts/partials/vignette/eager.html", Data(eagerPartial.utf8)),
       ("layouts/partials/vignette/picture.html", Data(picturePartial.utf8)),
       ("layouts/_default/_markup/render-image.html", Data(renderImageHook.utf8)),
       ("layouts/shortcodes/figure.html", Data(figureShortcode.utf8)),
@@ -53,6 +63,74 @@ public enum HugoSupport {
       files.append(("static/vignette/video.js", Data("if(!window.vignetteVideo){window.vignetteVideo=true;\n\(VideoFacade.script)\n}\n".utf8)))
     }
     return files
+  }
+
+  /// Where a post's first image is, as Hugo's templates can tell: the rewritten URL, and the
+  /// `.Ordinal` Hugo gives it (among the page's markdown images for the render hook, among
+  /// its top-level shortcodes for `figure`), so that an image used again further down stays
+  /// lazy.
+  public struct FirstImage: Encodable, Equatable, Sendable {
+    public var src: String
+    public var kind: String
+    public var ordinal: Int
+  }
+
+  /// For each post (by its path under the content folder), its first processed figure or
+  /// markdown image.
+  static func firstImages(_ posts: [(ScannedPost, [ResolvedTarget])], rendered: [String: RenderedImage]) -> [String: FirstImage] {
+    var result: [String: FirstImage] = [:]
+    for (post, targets) in posts {
+      let markdown = post.references.filter { $0.kind == .markdown }
+      let ordinals = shortcodeOrdinals(post.tokens)
+      for (reference, target) in zip(post.references, targets) where reference.kind == .figure || reference.kind == .markdown {
+        guard reference.targetRange != nil, let file = target.file, let image = rendered[file],
+          let src = MarkdownRewriter.fallbackURL(image)
+        else { continue }
+        let ordinal =
+          reference.kind == .markdown
+          ? markdown.firstIndex(of: reference) : reference.shortcode.flatMap { ordinals[$0.range.lowerBound] }
+        if let ordinal { result[post.relativePath] = FirstImage(src: src, kind: reference.kind.rawValue, ordinal: ordinal) }
+        break
+      }
+    }
+    return result
+  }
+
+  /// Hugo's `.Ordinal` of each top-level shortcode (by offset): its place among the page's
+  /// shortcodes that are not inside another one's content.
+  static func shortcodeOrdinals(_ tokens: [ShortcodeToken]) -> [Int: Int] {
+    let tags = tokens.compactMap { token -> Shortcode? in
+      if case .tag(let tag) = token { return tag }
+      return nil
+    }
+    // An opening tag is paired when a closing tag of its name follows (innermost first).
+    var paired = Set<Int>()
+    var open: [Shortcode] = []
+    for tag in tags {
+      if tag.isClosing {
+        if let index = open.lastIndex(where: { $0.name == tag.name }) {
+          paired.insert(open[index].range.lowerBound)
+          open.remove(at: index)
+        }
+      } else if !tag.isSelfClosing {
+        open.append(tag)
+      }
+    }
+    var ordinals: [Int: Int] = [:]
+    var depth = 0
+    var next = 0
+    for tag in tags {
+      if tag.isClosing {
+        depth = max(0, depth - 1)
+        continue
+      }
+      if depth == 0 {
+        ordinals[tag.range.lowerBound] = next
+        next += 1
+      }
+      if paired.contains(tag.range.lowerBound) { depth += 1 }
+    }
+    return ordinals
   }
 
   /// What the templates read for one image. URLs are percent-encoded as in the posts.
@@ -129,6 +207,21 @@ public enum HugoSupport {
 
     """
 
+  /// `partial "vignette/eager.html" (dict "page" .Page "src" $url "kind" "markdown" "ordinal" .Ordinal)`:
+  /// whether this is the page's first image (`data/vignette/first.json`).
+  static let eagerPartial = """
+    {{- /* Generated by Vignette. Whether this image is the first figure or markdown image of its page. */ -}}
+    {{- $eager := false -}}
+    {{- with .page.File -}}
+    {{- $path := .Path -}}
+    {{- with site.Data.vignette -}}{{- with .first -}}{{- with index . $path -}}
+    {{- $eager = and (eq .src $.src) (eq .kind $.kind) (eq (int .ordinal) (int $.ordinal)) -}}
+    {{- end -}}{{- end -}}{{- end -}}
+    {{- end -}}
+    {{- return $eager -}}
+
+    """
+
   static let picturePartial = """
     {{- /* Generated by Vignette. A <picture> for a URL Vignette rewrote; a plain <img> for any other.
       Context: the URL, or a map with "src" (or "image", as in a `cover` table) and optional "alt",
@@ -156,7 +249,8 @@ public enum HugoSupport {
   static let renderImageHook = """
     {{- /* Generated by Vignette: markdown images as <picture> when Vignette processed them. */ -}}
     {{- if partial "vignette/image.html" .Destination -}}
-    {{- partial "vignette/picture.html" (dict "src" .Destination "alt" .PlainText "title" .Title) -}}
+    {{- $eager := partial "vignette/eager.html" (dict "page" .Page "src" .Destination "kind" "markdown" "ordinal" .Ordinal) -}}
+    {{- partial "vignette/picture.html" (dict "src" .Destination "alt" .PlainText "title" .Title "eager" $eager) -}}
     {{- else -}}
     <img src="{{ .Destination | safeURL }}" alt="{{ .PlainText }}"{{ with .Title }} title="{{ . }}"{{ end }}>
     {{- end -}}
@@ -175,7 +269,7 @@ public enum HugoSupport {
     <a href="{{ .Get "link" }}"{{ with .Get "target" }} target="{{ . }}"{{ end }}{{ with .Get "rel" }} rel="{{ . }}"{{ end }}>
     {{- end -}}
     {{- if partial "vignette/image.html" $src -}}
-    {{- partial "vignette/picture.html" (dict "src" $src "alt" $alt) -}}
+    {{- partial "vignette/picture.html" (dict "src" $src "alt" $alt "eager" (partial "vignette/eager.html" (dict "page" .Page "src" $src "kind" "figure" "ordinal" .Ordinal))) -}}
     {{- else -}}
     <img src="{{ $src }}"
     {{- if or (.Get "alt") (.Get "caption") }} alt="{{ $alt }}"{{ end -}}

@@ -153,7 +153,10 @@ public final class Pipeline: Sendable {
         unavailable: video.unavailable ? true : nil)
     }
     try emitter.file("manifest.json", manifest.encoded())
-    for (path, data) in try HugoSupport.files(images: rendered.values, videos: videos.values, sizes: project.config.images.sizes) {
+    let firstImages = HugoSupport.firstImages(resolved.map { ($0.post, $0.targets) }, rendered: rendered)
+    for (path, data) in try HugoSupport.files(
+      images: rendered.values, videos: videos.values, sizes: project.config.images.sizes, firstImages: firstImages)
+    {
       try emitter.file(path, data)
     }
     try emitter.finish()

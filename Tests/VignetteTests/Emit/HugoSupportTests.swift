@@ -54,7 +54,8 @@ import Testing
   func files() throws {
     let first = try HugoSupport.files(images: [Self.image], videos: [Video(id: "dQw4w9WgXcQ")], sizes: "100vw")
     #expect(first.map(\.0).sorted() == [
-      "data/vignette/images.json", "data/vignette/videos.json", "layouts/_default/_markup/render-image.html",
+      "data/vignette/first.json", "data/vignette/images.json", "data/vignette/videos.json",
+      "layouts/_default/_markup/render-image.html", "layouts/partials/vignette/eager.html",
       "layouts/partials/vignette/image.html", "layouts/partials/vignette/picture.html", "layouts/shortcodes/figure.html",
       "layouts/shortcodes/youtube.html", "static/vignette/video.css", "static/vignette/video.js",
     ])
@@ -62,6 +63,18 @@ import Testing
     #expect(first.map(\.1) == second.map(\.1))
     // Without videos, nothing is added to static/.
     #expect(try HugoSupport.files(images: [Self.image], videos: [], sizes: "100vw").allSatisfy { !$0.0.hasPrefix("static/") })
+  }
+
+  @Test("shortcode ordinals count top-level shortcodes only, as Hugo's .Ordinal does")
+  func ordinals() {
+    let text = "{{< note >}}{{< figure src=\"/n.png\" >}}{{< /note >}}{{< youtube dQw4w9WgXcQ >}}{{< x />}}{{< figure src=\"/a.png\" >}}"
+    let tokens = ShortcodeLexer(bytes: Array(text.utf8)).tokens()
+    let ordinals = HugoSupport.shortcodeOrdinals(tokens)
+    let starts = tokens.compactMap { token -> Int? in
+      if case .tag(let tag) = token, !tag.isClosing { return tag.range.lowerBound }
+      return nil
+    }
+    #expect(starts.map { ordinals[$0] } == [0, nil, 1, 2, 3])
   }
 
   @Test("a URL replacing a single-quoted value cannot close the quote")

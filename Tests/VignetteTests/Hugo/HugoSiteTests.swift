@@ -77,11 +77,13 @@ import Testing
     let figure = try #require(Self.element("figure", in: page))
     Self.expectPicture(figure, alt: "A photo", width: 640, height: 427)
     #expect(figure.contains("<figcaption><p>The <em>caption</em></p></figcaption>"))
+    // The post's first image loads at once; the others lazily.
+    #expect(figure.contains("fetchpriority=\"high\"") && !figure.contains("loading=\"lazy\""))
 
     // Markdown image (a space in its name) through the render hook.
     let paragraph = try #require(page.components(separatedBy: "<p>").first { $0.hasPrefix("An inline") })
     Self.expectPicture(paragraph, alt: "Inline shot", width: 640, height: 320)
-    #expect(paragraph.contains("title=\"Shot title\""))
+    #expect(paragraph.contains("title=\"Shot title\" loading=\"lazy\""))
     #expect(paragraph.contains("src=\"/images/inline%20shot.640w."))
 
     // Every parameter of Hugo's figure keeps its meaning.
@@ -140,6 +142,7 @@ import Testing
       #expect(img?.contains("srcset=") == true && img?.contains("width=\"320\"") == true, "no responsive <img> for \(alt)")
     }
     #expect(page.components(separatedBy: "<picture>").count - 1 == 12)
+    #expect(page.components(separatedBy: "fetchpriority=\"high\"").count - 1 == 2, "the cover and the first image of the body")
     // The front-matter `cover.image`, through the theme's partial call.
     let header = try #require(Self.element("header", in: page))
     #expect(header.contains("alt=\"The cover; /images/one.jpg is only text here\" fetchpriority=\"high\""))
