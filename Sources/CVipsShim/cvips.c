@@ -1,5 +1,8 @@
 #include "cvips.h"
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <vips/vips.h>
 #include <webp/mux.h>
@@ -16,6 +19,11 @@ void cvips_disable_operation_cache(void) {
 void cvips_thread_shutdown(void) {
   vips_error_clear();
   vips_thread_shutdown();
+}
+void cvips_release_memory(void) {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
 }
 const char *cvips_version_string(void) { return vips_version_string(); }
 
@@ -61,7 +69,53 @@ int cvips_image_bands(VipsImage *image) { return vips_image_get_bands(image); }
 int cvips_image_has_alpha(VipsImage *image) { return vips_image_hasalpha(image); }
 
 // ---------------------------------------------------------------- resample
+// Whether the last band of `in` is at its maximum everywhere (an alpha that hides nothing).
+static int alpha_is_opaque(VipsImage *in) {
+  VipsImage *alpha = NULL;
+  if (vips_extract_band(in, &alpha, vips_image_get_bands(in) - 1, NULL)) return -1;
+  double least = 0;
+  int failed = vips_min(alpha, &least, NULL);
+  g_object_unref(alpha);
+  if (failed) return -1;
+  double opaque = vips_image_get_format(in) == VIPS_FORMAT_USHORT ? 65535 : 255;
+  return least >= opaque;
+}
+
 int cvips_thumbnail_file(const char *path, int width, int fail_on, VipsImage **out) {
+  // PNG has no shrink-on-load, and vips_thumbnail resizes an image with alpha in
+  // premultiplied float: three to four times the work of the same image without alpha.
+  // Many PNGs carry an alpha band that is opaque everywhere (exported wallpapers,
+  // screenshots); decode those once into memory, check, and resize without the band.
+  const char *loader = vips_foreign_find_load(path);
+  if (loader && strstr(loader, "Png")) {
+    VipsImage *header = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (!header) return -1;
+    int alpha = vips_image_hasalpha(header);
+    g_object_unref(header);
+    if (alpha) {
+      VipsImage *seq = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                                (VipsFailOn)fail_on, NULL);
+      if (!seq) return -1;
+      VipsImage *decoded = vips_image_copy_memory(seq);
+      g_object_unref(seq);
+      if (!decoded) return -1;
+      int opaque = alpha_is_opaque(decoded);
+      VipsImage *source = NULL;
+      int failed = opaque < 0;
+      if (!failed && opaque) {
+        failed = vips_extract_band(decoded, &source, 0, "n", vips_image_get_bands(decoded) - 1, NULL);
+      } else if (!failed) {
+        source = decoded;
+        g_object_ref(source);
+      }
+      g_object_unref(decoded);
+      if (failed) return -1;
+      int result = vips_thumbnail_image(source, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
+                                        "export_profile", "srgb", NULL);
+      g_object_unref(source);
+      return result;
+    }
+  }
   return vips_thumbnail(path, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
                         "export_profile", "srgb", "fail_on", (VipsFailOn)fail_on, NULL);
 }
@@ -173,6 +227,66 @@ done:
   if (rgb) g_object_unref(rgb);
   if (cast) g_object_unref(cast);
   return result;
+}
+
+int cvips_flatten_white(VipsImage *in, VipsImage **out) {
+  if (!vips_image_hasalpha(in)) {
+    g_object_ref(in);
+    *out = in;
+    return 0;
+  }
+  VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
+  int result = vips_flatten(in, out, "background", white, NULL);
+  vips_area_unref(VIPS_AREA(white));
+  return result;
+}
+
+// ---------------------------------------------------------------- test images
+int cvips_new_from_memory(const void *data, size_t len, int width, int height, int bands, int format,
+                          int interpretation, VipsImage **out) {
+  VipsImage *raw = vips_image_new_from_memory_copy(data, len, width, height, bands, (VipsBandFormat)format);
+  if (!raw) return -1;
+  int result = vips_copy(raw, out, "interpretation", (VipsInterpretation)interpretation, NULL);
+  g_object_unref(raw);
+  return result;
+}
+int cvips_new_from_buffer(const void *data, size_t len, VipsImage **out) {
+  *out = vips_image_new_from_buffer(data, len, "", NULL);
+  return *out ? 0 : -1;
+}
+int cvips_colourspace(VipsImage *in, int interpretation, VipsImage **out) {
+  return vips_colourspace(in, out, (VipsInterpretation)interpretation, NULL);
+}
+int cvips_icc_transform(VipsImage *in, const char *profile, VipsImage **out) {
+  return vips_icc_transform(in, out, profile, "input_profile", "srgb", "embedded", TRUE, NULL);
+}
+int cvips_rotate(VipsImage *in, int degrees, VipsImage **out) {
+  VipsAngle angle = degrees == 90 ? VIPS_ANGLE_D90 : degrees == 180 ? VIPS_ANGLE_D180
+                    : degrees == 270 ? VIPS_ANGLE_D270 : VIPS_ANGLE_D0;
+  return vips_rot(in, out, angle, NULL);
+}
+int cvips_flip(VipsImage *in, int horizontal, VipsImage **out) {
+  return vips_flip(in, out, horizontal ? VIPS_DIRECTION_HORIZONTAL : VIPS_DIRECTION_VERTICAL, NULL);
+}
+int cvips_frames(VipsImage **frames, int count, VipsImage **out) {
+  VipsImage *joined = NULL;
+  if (vips_arrayjoin(frames, &joined, count, "across", 1, NULL)) return -1;
+  int result = vips_copy(joined, out, NULL);
+  g_object_unref(joined);
+  if (result == 0) vips_image_set_int(*out, VIPS_META_PAGE_HEIGHT, vips_image_get_height(frames[0]));
+  return result;
+}
+int cvips_copy(VipsImage *in, VipsImage **out) { return vips_copy(in, out, NULL); }
+void cvips_set_int(VipsImage *image, const char *name, int value) { vips_image_set_int(image, name, value); }
+void cvips_set_blob(VipsImage *image, const char *name, const void *data, size_t len) {
+  vips_image_set_blob_copy(image, name, data, len);
+}
+char **cvips_fields(VipsImage *image) { return vips_image_get_fields(image); }
+void cvips_strfreev(char **list) { g_strfreev(list); }
+int cvips_image_format(VipsImage *image) { return vips_image_get_format(image); }
+int cvips_image_interpretation(VipsImage *image) { return vips_image_get_interpretation(image); }
+int cvips_save_buffer(VipsImage *in, const char *suffix, void **buf, size_t *len) {
+  return vips_image_write_to_buffer(in, suffix, buf, len, NULL);
 }
 
 // ---------------------------------------------------------------- foreign

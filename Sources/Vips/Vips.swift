@@ -28,6 +28,11 @@ public enum VipsLibrary {
   /// Releases libvips' per-thread state. Call it from threads libvips did not create once
   /// they have finished a job, or libvips leaks per-thread buffers.
   public static func threadDidFinishWork() { cvips_thread_shutdown() }
+
+  /// Hands memory freed by the last image back to the system. glibc keeps freed pages in
+  /// per-thread arenas; after decoding large images that would grow a build's peak with
+  /// the number of images seen rather than the number in flight.
+  public static func releaseMemory() { cvips_release_memory() }
 }
 
 /// A libvips failure, with the operation and libvips' own message.
@@ -104,12 +109,12 @@ public enum EncodedFormat: String, Sendable, CaseIterable {
 /// One libvips image. Owns its reference: released when the wrapper goes. Never share one
 /// across tasks; a render job opens, processes and releases inside one synchronous call.
 public final class VipsImage {
-  private let pointer: OpaquePointer
+  let pointer: OpaquePointer
 
-  private init(taking pointer: OpaquePointer) { self.pointer = pointer }
+  init(taking pointer: OpaquePointer) { self.pointer = pointer }
   deinit { cvips_unref(pointer) }
 
-  private static func make(
+  static func make(
     _ operation: String, _ body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32
   ) throws -> VipsImage {
     var out: OpaquePointer?
@@ -133,6 +138,11 @@ public final class VipsImage {
   /// 8-bit sRGB (alpha kept), with every metadata field removed.
   public func srgb8() throws -> VipsImage {
     try VipsImage.make("colourspace") { cvips_to_srgb8(pointer, $0) }
+  }
+
+  /// This image flattened onto white when it has alpha (for JPEG), else itself.
+  public func flattenedOnWhite() throws -> VipsImage {
+    hasAlpha ? try VipsImage.make("flatten") { cvips_flatten_white(pointer, $0) } : self
   }
 
   /// The image fully decoded into memory, so several encoders can read it without re-decoding.

@@ -14,6 +14,8 @@ void cvips_set_concurrency(int threads);
 int cvips_get_concurrency(void);
 void cvips_disable_operation_cache(void);
 void cvips_thread_shutdown(void);
+// Returns freed heap pages to the system (glibc malloc_trim); a no-op elsewhere.
+void cvips_release_memory(void);
 const char *cvips_version_string(void);
 
 // --- error.h: returns a malloc'd copy of the error buffer (caller frees) and clears it.
@@ -64,6 +66,37 @@ int cvips_decode_check(const char *path, int fail_on);
 
 // A smooth colour test pattern (a gradient with a few shapes), for tests and examples.
 int cvips_test_pattern(int width, int height, int alpha, VipsImage **out);
+
+// Flattens an image with alpha onto white (for formats without alpha); otherwise a new reference.
+int cvips_flatten_white(VipsImage *in, VipsImage **out);
+
+// --- building and inspecting test images (tests make every kind of source with these)
+// An image from interleaved pixels: format is a VipsBandFormat (0 uchar, 2 ushort),
+// interpretation a VipsInterpretation.
+int cvips_new_from_memory(const void *data, size_t len, int width, int height, int bands, int format,
+                          int interpretation, VipsImage **out);
+// Decodes an encoded buffer (any format libvips can load).
+int cvips_new_from_buffer(const void *data, size_t len, VipsImage **out);
+int cvips_colourspace(VipsImage *in, int interpretation, VipsImage **out);
+// Converts through ICC to a built-in ("srgb", "p3", "cmyk") or file profile and attaches it.
+int cvips_icc_transform(VipsImage *in, const char *profile, VipsImage **out);
+// Rotates by 90, 180 or 270 degrees clockwise.
+int cvips_rotate(VipsImage *in, int degrees, VipsImage **out);
+int cvips_flip(VipsImage *in, int horizontal, VipsImage **out);
+// Stacks same-sized frames vertically and sets page-height: an animation for gifsave.
+int cvips_frames(VipsImage **frames, int count, VipsImage **out);
+// A private copy whose metadata can be changed.
+int cvips_copy(VipsImage *in, VipsImage **out);
+void cvips_set_int(VipsImage *image, const char *name, int value);
+void cvips_set_blob(VipsImage *image, const char *name, const void *data, size_t len);
+// Metadata field names, NULL-terminated; release with cvips_strfreev.
+char **cvips_fields(VipsImage *image);
+void cvips_strfreev(char **list);
+int cvips_image_format(VipsImage *image);
+int cvips_image_interpretation(VipsImage *image);
+// Encodes with libvips' suffix-and-options syntax, e.g. ".png[palette]", ".jpg[Q=90]";
+// metadata is kept unless the options say strip.
+int cvips_save_buffer(VipsImage *in, const char *suffix, void **buf, size_t *len);
 
 // --- foreign.h: encode to a buffer, metadata stripped. Caller releases with cvips_free.
 int cvips_save_jpeg(VipsImage *in, int quality, void **buf, size_t *len);

@@ -214,7 +214,7 @@ public final class Pipeline: Sendable {
     var results: [String: RenderedImage] = [:]
     var pending: [RenderPlan] = []
     for (file, plan) in plans {
-      if let cached = cache.render(for: plan.key) {
+      if let cached = cache.render(for: plan) {
         results[file] = cached
         report.reused += 1
       } else {

@@ -38,11 +38,18 @@ public final class BuildCache: @unchecked Sendable {
     FileSystem.stamp(objectPath(variant.key, variant.format))?.size == Int64(variant.bytes)
   }
 
-  func render(for key: String) -> RenderedImage? {
-    guard let data = FileManager.default.contents(atPath: "\(folder)/renders/\(key).json"),
-      let rendered = try? JSONDecoder().decode(RenderedImage.self, from: data),
+  /// The stored result for `plan`, named after `plan`'s source: the key covers only bytes and
+  /// settings, so the same picture under another name (or a renamed file) shares the entry.
+  func render(for plan: RenderPlan) -> RenderedImage? {
+    guard let data = FileManager.default.contents(atPath: "\(folder)/renders/\(plan.key).json"),
+      var rendered = try? JSONDecoder().decode(RenderedImage.self, from: data),
       rendered.variants.allSatisfy(hasObject)
     else { return nil }
+    for index in rendered.variants.indices {
+      guard let named = plan.variants.first(where: { $0.key == rendered.variants[index].key }) else { return nil }
+      rendered.variants[index].fileName = named.fileName
+      rendered.variants[index].urlPath = named.urlPath
+    }
     return rendered
   }
 

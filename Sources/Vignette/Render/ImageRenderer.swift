@@ -39,8 +39,11 @@ public enum ImageRenderer {
     var encoded: [VariantPlan: (Data, Int, Int)] = [:]
     for width in widths {
       let image = base.width == width ? base : try base.resized(width: width)
+      // JPEG has no alpha: transparent areas go on white rather than libvips' black.
+      var opaque: VipsImage?
       for variant in plan.variants where variant.width == width {
         guard let format = variant.format.encoded else { continue }
+        if format == .jpeg && image.hasAlpha && opaque == nil { opaque = try image.flattenedOnWhite() }
         let quality: Int
         let effort: Int?
         switch format {
@@ -49,7 +52,7 @@ public enum ImageRenderer {
         case .jpeg: (quality, effort) = (plan.quality.jpeg, nil)
         case .png: (quality, effort) = (0, nil)
         }
-        let bytes = try image.encoded(as: format, quality: quality, effort: effort)
+        let bytes = try (format == .jpeg ? opaque ?? image : image).encoded(as: format, quality: quality, effort: effort)
         encoded[variant] = (Data(bytes), image.width, image.height)
       }
     }

@@ -44,8 +44,10 @@ public final class RenderWorkers: @unchecked Sendable {
       let job = queue.removeFirst()
       condition.unlock()
       job()
-      // libvips keeps per-thread buffers for threads it did not create; release them.
+      // libvips keeps per-thread buffers for threads it did not create; release them, and
+      // give the image's memory back so the peak follows the images in flight.
       VipsLibrary.threadDidFinishWork()
+      VipsLibrary.releaseMemory()
     }
   }
 

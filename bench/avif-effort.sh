@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# AVIF effort against time and bytes, to choose `images.effort.avif` by measurement.
+#
+#   bench/avif-effort.sh        # after bench/run.sh (uses its corpus copy); writes bench/avif-effort.md
+#
+# Encodes the same pre-resized pictures (every corpus image at 960 and 1920 px wide, already
+# decoded to .v so only the encoder is timed) with libvips' heifsave (AV1, Q50, strip) at each
+# effort, one process at a time, and sums CPU time (user+sys) and output bytes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+work=${BENCH_DIR:-$repo/bench/work}
+quality=${QUALITY:-50}
+efforts=${EFFORTS:-"0 1 2 3 4"}
+[ -d "$work/site/assets/images" ] || { echo "avif-effort: run bench/run.sh first" >&2; exit 2; }
+dir=$work/avif
+rm -rf "$dir"
+mkdir -p "$dir/in" "$dir/out"
+for src in "$work"/site/assets/images/*; do
+  base=$(basename "${src%.*}")
+  for w in 960 1920; do
+    [ "$(vipsheader -f width "$src" 2>/dev/null)" -ge "$w" ] || continue
+    vipsthumbnail "$src" --size "${w}x" -o "$dir/in/$base.$w.v" 2>/dev/null
+  done
+done
+pictures=$(ls "$dir/in" | wc -l)
+{
+  echo "# AVIF effort: time against bytes"
+  echo
+  echo "Produced by \`bench/avif-effort.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), libvips $(vips --version | sed 's/vips-//'), $(nproc) cores."
+  echo "$pictures pictures (the corpus at 960 and 1920 px wide), heifsave AV1 Q$quality, one at a time."
+  echo
+  echo "| effort | CPU (s) | per picture (ms) | bytes (KiB) | bytes vs effort 0 |"
+  echo "|---:|---:|---:|---:|---:|"
+} >"$repo/bench/avif-effort.md"
+first=""
+for effort in $efforts; do
+  rm -f "$dir/out"/*
+  /usr/bin/time -f '%U %S' -o "$dir/time.txt" sh -c '
+    for f in "$1"/in/*.v; do
+      vips heifsave "$f" "$2/out/$(basename "$f" .v).avif" --compression av1 --effort "$3" -Q "$4" --strip || exit 1
+    done' sh "$dir" "$dir" "$effort" "$quality"
+  read -r u s <"$dir/time.txt"
+  cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.1f", u + s }')
+  bytes=$(du -sb "$dir/out" | cut -f1)
+  [ -n "$first" ] || first=$bytes
+  per=$(awk -v c="$cpu" -v n="$pictures" 'BEGIN { printf "%.0f", 1000 * c / n }')
+  rel=$(awk -v b="$bytes" -v f="$first" 'BEGIN { printf "%+.1f%%", 100 * (b - f) / f }')
+  echo "| $effort | $cpu | $per | $((bytes / 1024)) | $rel |" | tee -a "$repo/bench/avif-effort.md"
+done
