@@ -5,7 +5,8 @@
 #
 # Encodes the same pre-resized pictures (every corpus image at 960 and 1920 px wide, already
 # decoded to .v so only the encoder is timed) with libvips' heifsave (AV1, Q50, strip) at each
-# effort, one process at a time, and sums CPU time (user+sys) and output bytes.
+# effort, one process at a time, and sums CPU time (user+sys) and output bytes. Quality is the
+# mean PSNR of each decoded AVIF against its input (higher is better; ~1 dB is visible).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -30,8 +31,8 @@ pictures=$(ls "$dir/in" | wc -l)
   echo "Produced by \`bench/avif-effort.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), libvips $(vips --version | sed 's/vips-//'), $(nproc) cores."
   echo "$pictures pictures (the corpus at 960 and 1920 px wide), heifsave AV1 Q$quality, one at a time."
   echo
-  echo "| effort | CPU (s) | per picture (ms) | bytes (KiB) | bytes vs effort 0 |"
-  echo "|---:|---:|---:|---:|---:|"
+  echo "| effort | CPU (s) | per picture (ms) | bytes (KiB) | bytes vs effort 0 | mean PSNR (dB) |"
+  echo "|---:|---:|---:|---:|---:|---:|"
 } >"$repo/bench/avif-effort.md"
 first=""
 for effort in $efforts; do
@@ -46,5 +47,10 @@ for effort in $efforts; do
   [ -n "$first" ] || first=$bytes
   per=$(awk -v c="$cpu" -v n="$pictures" 'BEGIN { printf "%.0f", 1000 * c / n }')
   rel=$(awk -v b="$bytes" -v f="$first" 'BEGIN { printf "%+.1f%%", 100 * (b - f) / f }')
-  echo "| $effort | $cpu | $per | $((bytes / 1024)) | $rel |" | tee -a "$repo/bench/avif-effort.md"
+  psnr=$(for f in "$dir"/in/*.v; do
+    out="$dir/out/$(basename "$f" .v).avif"
+    vips subtract "$f" "$out" "$dir/diff.v" && vips multiply "$dir/diff.v" "$dir/diff.v" "$dir/sq.v" &&
+      vips avg "$dir/sq.v"
+  done 2>/dev/null | awk '{ n++; if ($1 > 0) s += 10 * log(255 * 255 / $1) / log(10); else s += 99 } END { printf "%.2f", s / n }')
+  echo "| $effort | $cpu | $per | $((bytes / 1024)) | $rel | $psnr |" | tee -a "$repo/bench/avif-effort.md"
 done

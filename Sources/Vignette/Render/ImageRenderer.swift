@@ -5,6 +5,11 @@ import Vips
 /// width resized from that in-memory image, every format encoded, metadata stripped. Runs
 /// synchronously on a render thread; no libvips image leaves this call.
 public enum ImageRenderer {
+  /// AVIF encodes running at once. libaom's encoder holds 100–250 MB for a 1920-px picture
+  /// and runs on one core, so half the cores (at least one) bounds memory without idling
+  /// the machine: the other render threads decode and encode WebP/JPEG meanwhile.
+  static let avifGate = DispatchSemaphore(value: max(1, ProcessInfo.processInfo.activeProcessorCount / 2))
+
   /// Renders `plan`, storing each variant's bytes through `store` (keyed by variant key).
   public static func render(
     _ plan: RenderPlan, store: (VariantPlan, Data) throws -> Void
@@ -52,6 +57,8 @@ public enum ImageRenderer {
         case .jpeg: (quality, effort) = (plan.quality.jpeg, nil)
         case .png: (quality, effort) = (0, nil)
         }
+        if format == .avif { avifGate.wait() }
+        defer { if format == .avif { avifGate.signal() } }
         let bytes = try (format == .jpeg ? opaque ?? image : image).encoded(as: format, quality: quality, effort: effort)
         encoded[variant] = (Data(bytes), image.width, image.height)
       }
