@@ -145,7 +145,8 @@ vbuild=("$vignette" build --config "$work/site/pipeline.json" --quiet)
 cold() { rm -rf "$work/site/output" "$work/site/.vignette-cache"; }
 cold_avif() { rm -rf "$work/site/output-avif" "$work/site/.vignette-cache-avif"; }
 cold_hugo() { rm -rf "$work/hugo/resources" "$work/hugo/public" "$work/hugo-cache"; }
-cold_peers() { rm -rf "$work/out-vips"/* "$work/out-magick"/*; }
+cold_vips() { rm -rf "$work/out-vips"/*; }
+cold_magick() { rm -rf "$work/out-magick"/*; }
 one=$(ls "$work"/site/assets/images/*.jpg | head -1)
 # A new picture each time: slightly darker than the last.
 change_one() { vips linear "$one" "$work/changed.jpg" 0.98 0 2>/dev/null && mv "$work/changed.jpg" "$one"; }
@@ -156,8 +157,8 @@ outputs=$(find "$work/site/output/static" -type f | wc -l)
 measure noop nothing "${vbuild[@]}"
 measure changed change_one "${vbuild[@]}"
 measure avif cold_avif "$vignette" build --config "$work/site/pipeline-avif.json" --quiet
-measure vipsthumbnail cold_peers xargs -a "$work/jobs-vips.txt" -P"$cores" -L1 vipsthumbnail
-measure magick cold_peers xargs -a "$work/jobs-magick.txt" -P"$cores" -L1 "$magick"
+measure vipsthumbnail cold_vips xargs -a "$work/jobs-vips.txt" -P"$cores" -L1 vipsthumbnail
+measure magick cold_magick xargs -a "$work/jobs-magick.txt" -P"$cores" -L1 "$magick"
 measure hugo cold_hugo hugo --quiet -s "$work/hugo" -d "$work/hugo/public" --cacheDir "$work/hugo-cache"
 
 if [ "$sweep" = 1 ]; then

@@ -41,6 +41,9 @@ public enum ImageRenderer {
     let widths = Set(plan.variants.map(\.width)).sorted(by: >)
     guard let largest = widths.first else { throw VipsError(operation: "plan", message: "no variants planned") }
     let base = try VipsImage.thumbnail(path: plan.source.file, width: largest).srgb8().inMemory()
+    // The decode's buffers are free now; hand them back before the encoders (libaom takes
+    // 250–300 MB for a 1920-px AVIF) so the two peaks do not stack.
+    VipsLibrary.releaseMemory()
     var encoded: [VariantPlan: (Data, Int, Int)] = [:]
     for width in widths {
       let image = base.width == width ? base : try base.resized(width: width)
