@@ -4,10 +4,18 @@ import Vips
 
 @testable import Vignette
 
-/// Limits short enough that scripted slow answers and retries keep the suite quick.
+/// Limits short enough that retries keep the suite quick, with a total timeout generous enough
+/// that a loopback answer on a busy CI machine is never mistaken for a slow one.
 private let fast = NetworkLimits(
-  connectTimeout: 1, totalTimeout: 0.5, retries: 2, backoff: 0.05, maxRetryAfter: 0.1, concurrency: 4,
+  connectTimeout: 1, totalTimeout: 5, retries: 2, backoff: 0.05, maxRetryAfter: 0.1, concurrency: 4,
   maxMetadataBytes: 64 * 1024, maxPosterBytes: 4 * 1024 * 1024)
+
+/// For the tests whose subject is the timeout: scripted slow answers take 3 s, far beyond it.
+private let impatient = {
+  var limits = fast
+  limits.totalTimeout = 1
+  return limits
+}()
 
 private let hostile = #"Nagareyuku "><script>alert(1)</script> & 🎵 שלום"#
 
@@ -68,10 +76,12 @@ final class OEmbedClientTests {
     throttled.headers["Retry-After"] = "1"
     server.on("/oembed/eeeeeeeeeee", throttled, .oembed(title: "After 429"))
     var slow = LoopbackServer.Reply.oembed(title: "too late")
-    slow.delay = 2
+    slow.delay = 3
     server.on("/oembed/fffffffffff", slow, .oembed(title: "In time"))
+    let impatientClient = OEmbedClient(settings: client.settings, limits: impatient)
+    defer { impatientClient.shutdown() }
     #expect(try await client.metadata(id: "eeeeeeeeeee").title == "After 429")
-    #expect(try await client.metadata(id: "fffffffffff").title == "In time")
+    #expect(try await impatientClient.metadata(id: "fffffffffff").title == "In time")
     #expect(server.count("/oembed/eeeeeeeeeee") == 2)
     #expect(server.count("/oembed/fffffffffff") == 2)
   }
@@ -348,11 +358,11 @@ struct VideoBuildTests {
     lock.videos[Self.second] = .init(title: "Also typed", origin: .hand)
     try site.write("vignette.lock.json", lock.encoded())
     var slow = LoopbackServer.Reply.oembed(title: "too late")
-    slow.delay = 2
+    slow.delay = 3
     server.on("/oembed/\(Self.first)", slow)
     server.on("/oembed/\(Self.second)", slow)
     let report = try await site.build {
-      $0.network = fast
+      $0.network = impatient
       $0.network.concurrency = 1
     }
     #expect(report.errors == 0)
