@@ -312,7 +312,7 @@ struct VideoBuildTests {
     let report = try await site.build { $0.network = fast }
     #expect(
       report.diagnostics.map(\.description) == [
-        "assets/posts/p.md:3:1: warning: the poster of video \(Self.first) is 1280×720 pixels, more than images.maxPixels; shown with its title only"
+        "assets/posts/p.md:3:1: warning: the poster of video \(Self.first) is 1280×720 pixels, more than images.maxPixels (500000); it was not decoded; shown with its title only"
       ])
     #expect(try site.read("output/html/p.html")?.contains(">Huge</span>") == true)
   }

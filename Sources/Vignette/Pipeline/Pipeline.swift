@@ -51,47 +51,36 @@ public final class Pipeline: Sendable {
     }
     report.references = posts.reduce(0) { $0 + $1.references.count }
 
-    // Plan: one entry per source file, however many posts use it.
+    // Plan: one entry per source file, however many posts use it. Headers are read and
+    // changed sources hashed on the render threads, in parallel, off the cooperative pool.
     options.progress?(.stage("plan"))
-    var plans: [String: RenderPlan] = [:]
-    var failures: [String: String] = [:]
+    let workers = RenderWorkers(count: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+    defer { workers.shutdown() }
+    var sources: [String: (urlPath: String, name: String)] = [:]
     for item in resolved {
       for (reference, target) in zip(item.post.references, item.targets) where reference.kind != .youtube {
-        guard target.status == .ok, let file = target.file, plans[file] == nil, failures[file] == nil else { continue }
-        do {
-          let source = try cache.source(file: file, urlPath: target.urlPath!)
-          if source.width * source.height * source.pages > project.config.images.maxPixels {
-            failures[file] = "\(project.display(file)) is \(source.width)×\(source.height) pixels, more than images.maxPixels (\(project.config.images.maxPixels)); it was not decoded"
-            continue
-          }
-          plans[file] = VariantPlanner.plan(source, settings: project.config.images)
-        } catch {
-          failures[file] = "\(project.display(file)) is not an image libvips can read: \(error)"
-        }
+        guard target.status == .ok, let file = target.file, sources[file] == nil else { continue }
+        sources[file] = (target.urlPath!, project.display(file))
       }
     }
+    var (plans, failures) = await plan(sources, cache: cache, workers: workers)
 
     // Videos: metadata and posters (lockfile, cache, network); posters are planned like any image.
     options.progress?(.stage("videos"))
     let outcome = try await embedVideos(resolved, report: &report)
     var videos = outcome.videos
     let posterFiles = outcome.posters
-    for (id, file) in posterFiles.sorted(by: { $0.key < $1.key }) where plans[file] == nil {
-      do {
-        let source = try cache.source(file: file, urlPath: videos[id]!.posterURLPath)
-        guard source.width * source.height <= project.config.images.maxPixels else {
-          failures[file] = "the poster of video \(id) is \(source.width)×\(source.height) pixels, more than images.maxPixels"
-          continue
-        }
-        plans[file] = VariantPlanner.plan(source, settings: project.config.images)
-      } catch {
-        failures[file] = "the poster of video \(id) is not an image libvips can read: \(error)"
-      }
+    var posterSources: [String: (urlPath: String, name: String)] = [:]
+    for (id, file) in posterFiles where plans[file] == nil {
+      posterSources[file] = (videos[id]!.posterURLPath, "the poster of video \(id)")
     }
+    let (posterPlans, posterFailures) = await plan(posterSources, cache: cache, workers: workers)
+    plans.merge(posterPlans) { first, _ in first }
+    failures.merge(posterFailures) { first, _ in first }
 
     // Render (or reuse).
     options.progress?(.stage("render"))
-    let rendered = try await renderAll(plans: plans, cache: cache, failures: &failures, report: &report)
+    let rendered = try await renderAll(plans: plans, cache: cache, workers: workers, failures: &failures, report: &report)
     for (id, file) in posterFiles {
       if let image = rendered[file] {
         videos[id]?.poster = image
@@ -208,8 +197,48 @@ public final class Pipeline: Sendable {
     return posts
   }
 
+  /// Reads each source's header (or takes it from the cache when the file is unchanged) and
+  /// plans its variants; a source that cannot be read, or has more pixels than
+  /// `images.maxPixels`, gets a failure message instead and is never decoded.
+  private func plan(
+    _ sources: [String: (urlPath: String, name: String)], cache: BuildCache, workers: RenderWorkers
+  ) async -> (plans: [String: RenderPlan], failures: [String: String]) {
+    let settings = project.config.images
+    return await withTaskGroup(of: (String, Result<RenderPlan, PlanningFailure>).self) { group in
+      for (file, (urlPath, name)) in sources {
+        group.addTask {
+          let result = try? await workers.run { () -> Result<RenderPlan, PlanningFailure> in
+            let source: SourceImage
+            do {
+              source = try cache.source(file: file, urlPath: urlPath)
+            } catch {
+              return .failure(PlanningFailure(message: "\(name) is not an image libvips can read: \(error)"))
+            }
+            guard source.width * source.height * source.pages <= settings.maxPixels else {
+              return .failure(
+                PlanningFailure(
+                  message: "\(name) is \(source.width)×\(source.height) pixels, more than images.maxPixels (\(settings.maxPixels)); it was not decoded"))
+            }
+            return .success(VariantPlanner.plan(source, settings: settings))
+          }
+          return (file, result ?? .failure(PlanningFailure(message: "\(name) could not be planned")))
+        }
+      }
+      var plans: [String: RenderPlan] = [:]
+      var failures: [String: String] = [:]
+      for await (file, result) in group {
+        switch result {
+        case .success(let plan): plans[file] = plan
+        case .failure(let failure): failures[file] = failure.message
+        }
+      }
+      return (plans, failures)
+    }
+  }
+
   private func renderAll(
-    plans: [String: RenderPlan], cache: BuildCache, failures: inout [String: String], report: inout BuildReport
+    plans: [String: RenderPlan], cache: BuildCache, workers: RenderWorkers, failures: inout [String: String],
+    report: inout BuildReport
   ) async throws -> [String: RenderedImage] {
     var results: [String: RenderedImage] = [:]
     var pending: [RenderPlan] = []
@@ -223,8 +252,6 @@ public final class Pipeline: Sendable {
     }
     report.images = plans.count
     guard !pending.isEmpty else { return results }
-    let workers = RenderWorkers(count: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
-    defer { workers.shutdown() }
     let checkOnly = options.checkOnly, output = project.output, stale = StalePaths()
     defer {
       for path in stale.paths {
@@ -320,6 +347,11 @@ public final class Pipeline: Sendable {
     try emitter.file(html, Data(page.render(post, context: context).utf8))
     if let memo, let key { memo.remember(post.relativePath, key: key, outputs: [output, html], outputFolder: project.output) }
   }
+}
+
+/// Why a source was not planned.
+private struct PlanningFailure: Error {
+  var message: String
 }
 
 /// Output files found stale while rendering in check mode (render threads append).
