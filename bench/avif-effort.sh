@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# AVIF effort against time and bytes, to choose `images.effort.avif` by measurement.
+# AVIF effort and quality against time, bytes and PSNR, to choose `images.effort.avif` and
+# `images.quality.avif` by measurement.
 #
 #   bench/avif-effort.sh        # after bench/run.sh (uses its corpus copy); writes bench/avif-effort.md
 #
@@ -13,6 +14,9 @@ repo=$PWD
 work=${BENCH_DIR:-$repo/bench/work}
 quality=${QUALITY:-50}
 efforts=${EFFORTS:-"0 1 2 3 4"}
+# The quality sweep runs at the default effort.
+effort_for_qualities=${EFFORT:-2}
+qualities=${QUALITIES:-"35 40 45 50 55 60 70"}
 [ -d "$work/site/assets/images" ] || { echo "avif-effort: run bench/run.sh first" >&2; exit 2; }
 dir=$work/avif
 rm -rf "$dir"
@@ -25,22 +29,24 @@ for src in "$work"/site/assets/images/*; do
   done
 done
 pictures=$(ls "$dir/in" | wc -l)
+out_md="$repo/bench/avif-effort.md"
 {
-  echo "# AVIF effort: time against bytes"
+  echo "# AVIF effort and quality: time against bytes"
   echo
   echo "Produced by \`bench/avif-effort.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), libvips $(vips --version | sed 's/vips-//'), $(nproc) cores."
-  echo "$pictures pictures (the corpus at 960 and 1920 px wide), heifsave AV1 Q$quality, one at a time."
-  echo
-  echo "| effort | CPU (s) | per picture (ms) | bytes (KiB) | bytes vs effort 0 | mean PSNR (dB) |"
-  echo "|---:|---:|---:|---:|---:|---:|"
-} >"$repo/bench/avif-effort.md"
+  echo "$pictures pictures (the corpus at 960 and 1920 px wide), heifsave AV1, one at a time."
+  echo "PSNR: mean over the pictures of each decoded AVIF against its input (higher is better)."
+} >"$out_md"
+
+# measure EFFORT QUALITY LABEL: encodes every picture, prints one table row; "first" is the
+# byte count the rows of one table are compared with.
 first=""
-for effort in $efforts; do
+measure() {
   rm -f "$dir/out"/*
   /usr/bin/time -f '%U %S' -o "$dir/time.txt" sh -c '
     for f in "$1"/in/*.v; do
       vips heifsave "$f" "$2/out/$(basename "$f" .v).avif" --compression av1 --effort "$3" -Q "$4" --strip || exit 1
-    done' sh "$dir" "$dir" "$effort" "$quality"
+    done' sh "$dir" "$dir" "$1" "$2"
   read -r u s <"$dir/time.txt"
   cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.1f", u + s }')
   bytes=$(du -sb "$dir/out" | cut -f1)
@@ -52,5 +58,24 @@ for effort in $efforts; do
     vips subtract "$f" "$out" "$dir/diff.v" && vips multiply "$dir/diff.v" "$dir/diff.v" "$dir/sq.v" &&
       vips avg "$dir/sq.v"
   done 2>/dev/null | awk '{ n++; if ($1 > 0) s += 10 * log(255 * 255 / $1) / log(10); else s += 99 } END { printf "%.2f", s / n }')
-  echo "| $effort | $cpu | $per | $((bytes / 1024)) | $rel | $psnr |" | tee -a "$repo/bench/avif-effort.md"
-done
+  echo "| $3 | $cpu | $per | $((bytes / 1024)) | $rel | $psnr |" | tee -a "$out_md"
+}
+
+{
+  echo
+  echo "## Effort, at Q$quality"
+  echo
+  echo "| effort | CPU (s) | per picture (ms) | bytes (KiB) | bytes vs the first row | mean PSNR (dB) |"
+  echo "|---:|---:|---:|---:|---:|---:|"
+} >>"$out_md"
+for effort in $efforts; do measure "$effort" "$quality" "$effort"; done
+
+first=""
+{
+  echo
+  echo "## Quality, at effort $effort_for_qualities"
+  echo
+  echo "| quality | CPU (s) | per picture (ms) | bytes (KiB) | bytes vs the first row | mean PSNR (dB) |"
+  echo "|---:|---:|---:|---:|---:|---:|"
+} >>"$out_md"
+for q in $qualities; do measure "$effort_for_qualities" "$q" "$q"; done
