@@ -152,24 +152,16 @@ public enum HugoSupport {
     }
 
     init?(_ image: RenderedImage, sizes: String) {
-      let formats = image.variants.map(\.format).reduce(into: [VariantFormat]()) { if !$0.contains($1) { $0.append($1) } }
-      guard let fallbackFormat = formats.last else { return nil }
-      func candidates(_ format: VariantFormat) -> (String, [RenderedVariant]) {
-        let variants = image.variants.filter { $0.format == format }.sorted { $0.width < $1.width }
-        return (variants.map { "\(PictureMarkup.encode($0.urlPath)) \($0.width)w" }.joined(separator: ", "), variants)
-      }
-      let (fallbackSet, fallback) = candidates(fallbackFormat)
-      let largest = fallback.last!
+      guard let largest = image.fallback.last else { return nil }
       src = PictureMarkup.encode(largest.urlPath)
       width = largest.width
       height = largest.height
       self.sizes = sizes
-      if fallbackFormat != .svg && fallbackFormat != .gif && fallback.count > 1 { srcset = fallbackSet }
-      sources = formats.dropLast().map { Source(type: $0.mimeType, srcset: candidates($0).0) }
-      if let placeholder = image.placeholder {
-        style = "background-color:\(placeholder.color)"
-        if let preview = placeholder.preview { style! += ";background-image:url(\(preview));background-size:cover" }
+      if image.fallbackHasSrcset { srcset = RenderedImage.srcset(image.fallback, url: PictureMarkup.encode) }
+      sources = image.formats.dropLast().map {
+        Source(type: $0.mimeType, srcset: RenderedImage.srcset(image.candidates($0), url: PictureMarkup.encode))
       }
+      style = image.placeholder?.style
     }
   }
 

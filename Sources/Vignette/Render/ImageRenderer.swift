@@ -84,8 +84,7 @@ public enum ImageRenderer {
           format: variant.format, bytes: data.count))
     }
     return RenderedImage(
-      width: base.width == plan.source.width ? base.width : plan.source.width,
-      height: plan.source.height, variants: kept, placeholder: try? makePlaceholder(base))
+      width: plan.source.width, height: plan.source.height, variants: kept, placeholder: try? makePlaceholder(base))
   }
 
   /// Average colour and a 16-pixel-wide WebP preview.

@@ -28,3 +28,39 @@ public struct Placeholder: Sendable, Codable, Hashable {
   /// A tiny blurred preview as a `data:` URL.
   public var preview: String?
 }
+
+extension RenderedImage {
+  /// Formats in `<source>` order, each once; the last is the `<img>` fallback.
+  public var formats: [VariantFormat] {
+    variants.map(\.format).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+  }
+
+  /// The variants of one format, narrowest first.
+  public func candidates(_ format: VariantFormat) -> [RenderedVariant] {
+    variants.filter { $0.format == format }.sorted { $0.width < $1.width }
+  }
+
+  /// The fallback format's variants, narrowest first (empty when nothing was kept).
+  public var fallback: [RenderedVariant] { formats.last.map(candidates) ?? [] }
+
+  /// Whether the fallback `<img>` gets a `srcset`: more than one width, and not a
+  /// pass-through GIF or SVG.
+  public var fallbackHasSrcset: Bool {
+    guard let format = formats.last else { return false }
+    return format != .svg && format != .gif && fallback.count > 1
+  }
+
+  /// `srcset` of `variants` with `w` descriptors; `url` turns a URL path into what is written.
+  public static func srcset(_ variants: [RenderedVariant], url: (String) -> String) -> String {
+    variants.map { "\(url($0.urlPath)) \($0.width)w" }.joined(separator: ", ")
+  }
+}
+
+extension Placeholder {
+  /// CSS shown behind the `<img>` until the picture loads.
+  public var style: String {
+    var style = "background-color:\(color)"
+    if let preview { style += ";background-image:url(\(preview));background-size:cover" }
+    return style
+  }
+}

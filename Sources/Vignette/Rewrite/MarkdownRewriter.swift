@@ -30,8 +30,6 @@ public enum MarkdownRewriter {
 
   /// The URL a rewritten reference points at: the largest variant of the fallback format.
   public static func fallbackURL(_ image: RenderedImage) -> String? {
-    guard let format = image.variants.last?.format else { return nil }
-    let largest = image.variants.filter { $0.format == format }.max { $0.width < $1.width }
-    return largest.map { PictureMarkup.encode($0.urlPath) }
+    image.fallback.last.map { PictureMarkup.encode($0.urlPath) }
   }
 }

@@ -27,14 +27,12 @@ public struct PictureMarkup: Sendable {
   public func picture(
     _ image: RenderedImage, alt: String, title: String? = nil, eager: Bool, imgClass: String? = nil
   ) -> String {
-    let formats = image.variants.map(\.format).reduce(into: [VariantFormat]()) { if !$0.contains($1) { $0.append($1) } }
-    guard let fallbackFormat = formats.last else { return "" }
-    let fallback = image.variants.filter { $0.format == fallbackFormat }.sorted { $0.width < $1.width }
-    let largest = fallback.last!
+    let fallback = image.fallback
+    guard let largest = fallback.last else { return "" }
     var attributes = [
       "src=\"\(url(largest.urlPath))\"",
     ]
-    if fallbackFormat != .svg && fallbackFormat != .gif && fallback.count > 1 {
+    if image.fallbackHasSrcset {
       attributes.append("srcset=\"\(srcset(fallback))\"")
       attributes.append("sizes=\"\(HTMLText.escape(sizes))\"")
     }
@@ -46,21 +44,16 @@ public struct PictureMarkup: Sendable {
     attributes.append(eager ? "fetchpriority=\"high\"" : "loading=\"lazy\"")
     attributes.append("decoding=\"async\"")
     if let placeholder = image.placeholder {
-      var style = "background-color:\(placeholder.color)"
-      if let preview = placeholder.preview { style += ";background-image:url(\(preview));background-size:cover" }
-      attributes.append("style=\"\(HTMLText.escape(style))\"")
+      attributes.append("style=\"\(HTMLText.escape(placeholder.style))\"")
       attributes.append("onload=\"this.style.background='none'\"")
     }
     var html = "<picture>"
-    for format in formats.dropLast() {
-      let candidates = image.variants.filter { $0.format == format }.sorted { $0.width < $1.width }
-      html += "<source type=\"\(format.mimeType)\" srcset=\"\(srcset(candidates))\" sizes=\"\(HTMLText.escape(sizes))\">"
+    for format in image.formats.dropLast() {
+      html += "<source type=\"\(format.mimeType)\" srcset=\"\(srcset(image.candidates(format)))\" sizes=\"\(HTMLText.escape(sizes))\">"
     }
     html += "<img \(attributes.joined(separator: " "))></picture>"
     return html
   }
 
-  func srcset(_ variants: [RenderedVariant]) -> String {
-    variants.map { "\(url($0.urlPath)) \($0.width)w" }.joined(separator: ", ")
-  }
+  func srcset(_ variants: [RenderedVariant]) -> String { RenderedImage.srcset(variants, url: url) }
 }
