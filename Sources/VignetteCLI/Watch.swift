@@ -70,7 +70,8 @@ final class Signals: @unchecked Sendable {
     for number in [SIGINT, SIGTERM] {
       signal(number, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler { [unowned self] in
+      source.setEventHandler { [weak self] in
+        guard let self else { return }
         let first = lock.withLock {
           count += 1
           return count == 1

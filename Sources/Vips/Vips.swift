@@ -1,5 +1,6 @@
 internal import CVipsShim
 import Foundation
+import Synchronization
 
 /// Process-wide libvips setup. libvips must be initialised once, from one thread, before any
 /// image call; `start` does that (idempotently) and turns off the operation cache, which only
@@ -10,8 +11,11 @@ public enum VipsLibrary {
       return .failure(VipsError.take(operation: "vips_init"))
     }
     cvips_disable_operation_cache()
+    started.store(true, ordering: .releasing)
     return .success(())
   }()
+
+  private static let started = Atomic<Bool>(false)
 
   /// Initialises libvips (once per process) and sets its worker-thread count when given.
   public static func start(threads: Int? = nil) throws {
@@ -26,8 +30,12 @@ public enum VipsLibrary {
   public static var version: String { String(cString: cvips_version_string()) }
 
   /// Releases libvips' per-thread state. Call it from threads libvips did not create once
-  /// they have finished a job, or libvips leaks per-thread buffers.
-  public static func threadDidFinishWork() { cvips_thread_shutdown() }
+  /// they have finished a job, or libvips leaks per-thread buffers. Before `start` there is
+  /// nothing to release (and libvips' locks do not exist yet), so it does nothing.
+  public static func threadDidFinishWork() {
+    guard started.load(ordering: .acquiring) else { return }
+    cvips_thread_shutdown()
+  }
 
   /// Hands memory freed by the last image back to the system. glibc keeps freed pages in
   /// per-thread arenas; after decoding large images that would grow a build's peak with

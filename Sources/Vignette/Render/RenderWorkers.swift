@@ -4,20 +4,25 @@ import Vips
 /// A fixed set of threads for libvips work, so heavy calls never block Swift's cooperative
 /// pool. The number of threads is the number of images in flight; libvips' own thread count
 /// inside each image is set separately (`VipsLibrary.start(threads:)`).
-public final class RenderWorkers: @unchecked Sendable {
-  private let condition = NSCondition()
-  private var queue: [@Sendable () -> Void] = []
-  private var stopping = false
-  private var threads: [Thread] = []
+///
+/// The threads hold the shared queue strongly, never the `RenderWorkers` object: when the
+/// object goes away its `deinit` tells them to stop, and each finishes the queued work and
+/// returns without touching anything that has been freed.
+public final class RenderWorkers: Sendable {
+  private let queue = JobQueue()
   public let count: Int
 
   public init(count: Int) {
     self.count = max(1, count)
     for index in 0..<self.count {
-      let thread = Thread { [unowned self] in self.loop() }
-      thread.name = "vignette-render-\(index)"
+      let queue = self.queue
+      let thread = Thread {
+        // Named from inside, in at most 15 bytes: on Linux a name given before `start` or a
+        // longer one never reaches the OS, and backtraces would show the creating thread's.
+        Thread.current.name = "vg-render-\(index)"
+        queue.drain()
+      }
       thread.stackSize = 8 << 20
-      threads.append(thread)
       thread.start()
     }
   }
@@ -25,39 +30,53 @@ public final class RenderWorkers: @unchecked Sendable {
   deinit { shutdown() }
 
   /// Stops the threads once queued work has run.
-  public func shutdown() {
+  public func shutdown() { queue.stop() }
+
+  /// Runs `job` on a render thread and returns its result.
+  public func run<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      queue.add { continuation.resume(with: Result { try job() }) }
+    }
+  }
+}
+
+/// The jobs waiting for a render thread, and whether the threads should stop.
+private final class JobQueue: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var jobs: [@Sendable () -> Void] = []
+  private var stopping = false
+
+  func add(_ job: @escaping @Sendable () -> Void) {
+    condition.lock()
+    jobs.append(job)
+    condition.signal()
+    condition.unlock()
+  }
+
+  func stop() {
     condition.lock()
     stopping = true
     condition.broadcast()
     condition.unlock()
   }
 
-  private func loop() {
+  /// A render thread's whole life: run jobs until told to stop and nothing is left.
+  func drain() {
     while true {
       condition.lock()
-      while queue.isEmpty && !stopping { condition.wait() }
-      if queue.isEmpty && stopping {
+      while jobs.isEmpty && !stopping { condition.wait() }
+      if jobs.isEmpty && stopping {
         condition.unlock()
         VipsLibrary.threadDidFinishWork()
         return
       }
-      let job = queue.removeFirst()
+      let job = jobs.removeFirst()
       condition.unlock()
       job()
       // libvips keeps per-thread buffers for threads it did not create; release them, and
       // give the image's memory back so the peak follows the images in flight.
       VipsLibrary.threadDidFinishWork()
       VipsLibrary.releaseMemory()
-    }
-  }
-
-  /// Runs `job` on a render thread and returns its result.
-  public func run<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-      condition.lock()
-      queue.append { continuation.resume(with: Result { try job() }) }
-      condition.signal()
-      condition.unlock()
     }
   }
 }
