@@ -17,8 +17,8 @@ public final class RenderWorkers: Sendable {
     for index in 0..<self.count {
       let queue = self.queue
       let thread = Thread {
-        // Named from inside, in at most 15 bytes: on Linux a name given before `start` or a
-        // longer one never reaches the OS, and backtraces would show the creating thread's.
+        // Named from inside and in at most 15 bytes, the only way the name reaches the OS on
+        // Linux (best effort: it is for backtraces and debuggers only).
         Thread.current.name = "vg-render-\(index)"
         queue.drain()
       }
