@@ -12,6 +12,14 @@ func eventually(within deadline: Duration = .seconds(60), _ condition: () throws
   return try condition()
 }
 
+/// Runs `work` on a new thread of its own and waits for it: for timed steps that must not
+/// depend on when Swift's cooperative pool gets round to resuming a task.
+func onOwnThread(_ work: @escaping @Sendable () throws -> Void) async throws {
+  try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+    Thread { continuation.resume(with: Result { try work() }) }.start()
+  }
+}
+
 extension TestSite {
   /// Saves `text` the way most editors do: a temporary file beside it, renamed over it.
   func save(_ relative: String, _ text: String) throws {

@@ -127,12 +127,18 @@ struct WatchSessionTests {
     let watch = try Running(site)
     #expect(await eventually { watch.reports.count >= 1 })
     let bytes = try TestImages.gradient(width: 96, height: 96, alpha: false, format: .png)
-    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: site.path("assets/images/a.png")))
-    try handle.truncate(atOffset: 0)
-    try handle.write(contentsOf: Data(bytes.prefix(bytes.count / 2)))
-    try await Task.sleep(for: .milliseconds(300))
-    try handle.write(contentsOf: Data(bytes.dropFirst(bytes.count / 2)))
-    try handle.close()
+    // Written from a thread of its own: a task sleeping on Swift's cooperative pool can wake
+    // seconds late while other tests keep the pool busy, past the watcher's 2 s limit for a
+    // file left open, and the test would then measure the machine's load, not the watcher.
+    let path = site.path("assets/images/a.png")
+    try await onOwnThread {
+      let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+      try handle.truncate(atOffset: 0)
+      try handle.write(contentsOf: Data(bytes.prefix(bytes.count / 2)))
+      Thread.sleep(forTimeInterval: 0.3)
+      try handle.write(contentsOf: Data(bytes.dropFirst(bytes.count / 2)))
+      try handle.close()
+    }
     #expect(
       await eventually { (try? site.manifest())?.images.first { $0.source == "assets/images/a.png" }?.width == 96 })
     await watch.stop()
