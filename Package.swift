@@ -22,7 +22,8 @@ let package = Package(
       name: "CCmarkGFM", pkgConfig: "libcmark-gfm",
       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
     // Non-variadic wrappers over libvips' NULL-terminated option calls.
-    .target(name: "CVipsShim", dependencies: ["CVips"], linkerSettings: [.linkedLibrary("webpmux"), .linkedLibrary("webp")]),
+    .target(
+      name: "CVipsShim", dependencies: ["CVips"], linkerSettings: [.linkedLibrary("webpmux"), .linkedLibrary("webp")]),
     // Swift owners of the C pointers: the only modules that import the C libraries.
     .target(name: "Vips", dependencies: ["CVipsShim", "CVips"]),
     .target(name: "Markdown", dependencies: ["CCmarkGFM"]),

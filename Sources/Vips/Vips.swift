@@ -106,7 +106,10 @@ public struct ImageHeader: Sendable, Equatable {
 
 /// How strict decoding is about damaged files.
 public enum FailOn: Int32, Sendable {
-  case none = 0, truncated = 1, error = 2, warning = 3
+  case none = 0
+  case truncated = 1
+  case error = 2
+  case warning = 3
 }
 
 /// An encoded image format Vignette writes.

@@ -3,12 +3,18 @@ import Foundation
 
 /// How one band's samples are stored.
 public enum BandFormat: Int32, Sendable {
-  case uchar = 0, ushort = 2
+  case uchar = 0
+  case ushort = 2
 }
 
 /// What the bands mean (libvips' `VipsInterpretation`).
 public enum Interpretation: Int32, Sendable {
-  case multiband = 0, grey = 1, cmyk = 15, srgb = 22, rgb16 = 25, grey16 = 26
+  case multiband = 0
+  case grey = 1
+  case cmyk = 15
+  case srgb = 22
+  case rgb16 = 25
+  case grey16 = 26
 }
 
 /// Building and inspecting images: the tests make every kind of source (CMYK, grey, 16-bit,

@@ -17,11 +17,13 @@ struct CLITests {
     #expect(second.stdout.contains("0 files written"))
   }
 
-  @Test("a bad config exits 2 and names the key", arguments: [
-    (#"{"images": {"widths": [0]}}"#, "pipeline.json: error: images.widths[0]: 0 is out of range"),
-    (#"{"images": {"formats": ["bmp"]}}"#, "pipeline.json: error: images.formats[0]: unknown format \"bmp\""),
-    (#"{"typo": true}"#, "pipeline.json: error: typo: unknown key"),
-  ])
+  @Test(
+    "a bad config exits 2 and names the key",
+    arguments: [
+      (#"{"images": {"widths": [0]}}"#, "pipeline.json: error: images.widths[0]: 0 is out of range"),
+      (#"{"images": {"formats": ["bmp"]}}"#, "pipeline.json: error: images.formats[0]: unknown format \"bmp\""),
+      (#"{"typo": true}"#, "pipeline.json: error: typo: unknown key"),
+    ])
   func badConfig(json: String, message: String) throws {
     let site = try TestSite()
     try site.config(json)

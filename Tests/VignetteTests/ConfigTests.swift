@@ -73,26 +73,28 @@ struct ConfigTests {
     #expect(config.frontMatterImageKeys == ["hero"])
   }
 
-  @Test("bad values name their key path", arguments: [
-    (#"{"colour": 1}"#, "colour", "unknown key"),
-    (#"{"images": {"width": [1]}}"#, "images.width", "unknown key"),
-    (#"{"images": {"quality": {"gif": 1}}}"#, "images.quality.gif", "unknown key"),
-    (#"{"version": 2}"#, "version", "unsupported version"),
-    (#"{"content": 3}"#, "content", "expected a string"),
-    (#"{"assetRoots": "assets"}"#, "assetRoots", "expected an array"),
-    (#"{"images": {"widths": [480, 0]}}"#, "images.widths[1]", "out of range"),
-    (#"{"images": {"widths": [-5]}}"#, "images.widths[0]", "out of range"),
-    (#"{"images": {"widths": [480.5]}}"#, "images.widths[0]", "expected an integer"),
-    (#"{"images": {"widths": []}}"#, "images.widths", "at least one"),
-    (#"{"images": {"widths": [480, 480]}}"#, "images.widths", "twice"),
-    (#"{"images": {"formats": ["webp", "gif"]}}"#, "images.formats[1]", "unknown format \"gif\""),
-    (#"{"images": {"quality": {"webp": 0}}}"#, "images.quality.webp", "out of range"),
-    (#"{"images": {"quality": {"jpeg": 101}}}"#, "images.quality.jpeg", "out of range"),
-    (#"{"images": {"maxPixels": true}}"#, "images.maxPixels", "expected an integer"),
-    (#"{"youtube": {"offline": "yes"}}"#, "youtube.offline", "expected true or false"),
-    (#"{"youtube": {"oembed": "ftp://x"}}"#, "youtube.oembed", "http or https"),
-    (#"{"output": ""}"#, "output", "must not be empty"),
-  ])
+  @Test(
+    "bad values name their key path",
+    arguments: [
+      (#"{"colour": 1}"#, "colour", "unknown key"),
+      (#"{"images": {"width": [1]}}"#, "images.width", "unknown key"),
+      (#"{"images": {"quality": {"gif": 1}}}"#, "images.quality.gif", "unknown key"),
+      (#"{"version": 2}"#, "version", "unsupported version"),
+      (#"{"content": 3}"#, "content", "expected a string"),
+      (#"{"assetRoots": "assets"}"#, "assetRoots", "expected an array"),
+      (#"{"images": {"widths": [480, 0]}}"#, "images.widths[1]", "out of range"),
+      (#"{"images": {"widths": [-5]}}"#, "images.widths[0]", "out of range"),
+      (#"{"images": {"widths": [480.5]}}"#, "images.widths[0]", "expected an integer"),
+      (#"{"images": {"widths": []}}"#, "images.widths", "at least one"),
+      (#"{"images": {"widths": [480, 480]}}"#, "images.widths", "twice"),
+      (#"{"images": {"formats": ["webp", "gif"]}}"#, "images.formats[1]", "unknown format \"gif\""),
+      (#"{"images": {"quality": {"webp": 0}}}"#, "images.quality.webp", "out of range"),
+      (#"{"images": {"quality": {"jpeg": 101}}}"#, "images.quality.jpeg", "out of range"),
+      (#"{"images": {"maxPixels": true}}"#, "images.maxPixels", "expected an integer"),
+      (#"{"youtube": {"offline": "yes"}}"#, "youtube.offline", "expected true or false"),
+      (#"{"youtube": {"oembed": "ftp://x"}}"#, "youtube.oembed", "http or https"),
+      (#"{"output": ""}"#, "output", "must not be empty"),
+    ])
   func badValues(json: String, keyPath: String, message: String) {
     let failure = error(json)
     #expect(failure?.keyPath == keyPath)
@@ -107,14 +109,16 @@ struct ConfigTests {
     #expect(failure?.message.contains("not valid JSON") == true)
   }
 
-  @Test("folders are checked against the disk", arguments: [
-    (#"{"content": "missing"}"#, "content", "does not exist"),
-    (#"{"assetRoots": ["assets", "nope"]}"#, "assetRoots[1]", "does not exist"),
-    (#"{"output": "assets/posts/out"}"#, "output", "overlaps the content folder"),
-    (#"{"output": "assets"}"#, "output", "overlaps"),
-    (#"{"output": "."}"#, "output", "not the project itself"),
-    (#"{"cache": "output/cache"}"#, "cache", "outside the output folder"),
-  ])
+  @Test(
+    "folders are checked against the disk",
+    arguments: [
+      (#"{"content": "missing"}"#, "content", "does not exist"),
+      (#"{"assetRoots": ["assets", "nope"]}"#, "assetRoots[1]", "does not exist"),
+      (#"{"output": "assets/posts/out"}"#, "output", "overlaps the content folder"),
+      (#"{"output": "assets"}"#, "output", "overlaps"),
+      (#"{"output": "."}"#, "output", "not the project itself"),
+      (#"{"cache": "output/cache"}"#, "cache", "outside the output folder"),
+    ])
   func folders(json: String, keyPath: String, message: String) throws {
     let site = try TestSite()
     try site.config(json)

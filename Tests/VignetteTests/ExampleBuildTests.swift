@@ -65,7 +65,8 @@ struct ExampleBuildTests {
     var expected = source
     for image in manifest.images {
       let fallback = try #require(image.variants.filter { $0.format == .jpeg }.max { $0.width < $1.width })
-      expected = expected.replacingOccurrences(of: "\"/" + image.source.dropFirst("assets/".count) + "\"", with: "\"\(fallback.url)\"")
+      expected = expected.replacingOccurrences(
+        of: "\"/" + image.source.dropFirst("assets/".count) + "\"", with: "\"\(fallback.url)\"")
     }
     #expect(output == expected)
     #expect(output != source)
@@ -122,8 +123,9 @@ struct ExampleBuildTests {
     let site = try TestSite.example()
     try site.write("assets/posts/broken.md", "Text\n\n{{< figure src=\"/images/nope.png\" >}}\n")
     let report = try await site.build()
-    #expect(report.diagnostics.map(\.description).contains(
-      "assets/posts/broken.md:3:1: error: image \"/images/nope.png\" not found in the asset root"))
+    #expect(
+      report.diagnostics.map(\.description).contains(
+        "assets/posts/broken.md:3:1: error: image \"/images/nope.png\" not found in the asset root"))
     #expect(site.read("output/content/look-back.md") != nil)
     #expect(try site.manifest().images.count == 2)
   }

@@ -30,7 +30,8 @@ struct ImageEngineSafetyTests {
   @Test("Truncated, empty and non-image files each get an error naming post, line and file; the build goes on")
   func brokenFiles() async throws {
     let site = try TestSite()
-    let jpeg = try TestSources.image(width: 300, height: 200) { x, y in (UInt8(x % 256), UInt8(y), 128, 255) }.saved(as: ".jpg[Q=90]")
+    let jpeg = try TestSources.image(width: 300, height: 200) { x, y in (UInt8(x % 256), UInt8(y), 128, 255) }.saved(
+      as: ".jpg[Q=90]")
     try site.write("assets/images/truncated.jpg", Data(jpeg.prefix(jpeg.count / 2)))
     try site.write("assets/images/empty.png", Data())
     try site.write("assets/images/notes.jpg", "these are my notes, not a picture\n")
@@ -45,7 +46,8 @@ struct ImageEngineSafetyTests {
     #expect(errors.count == 3, "\(report.diagnostics)")
     for (index, file) in files.prefix(3).enumerated() {
       let error = errors.first { $0.message.contains(file) }
-      #expect(error?.file == "assets/posts/post.md" && error?.line == 2 * index + 1, "\(file): \(String(describing: error))")
+      #expect(
+        error?.file == "assets/posts/post.md" && error?.line == 2 * index + 1, "\(file): \(String(describing: error))")
     }
     #expect(errors.allSatisfy { $0.description.hasPrefix("assets/posts/post.md:") })
     let mislabelled = try #require(try site.manifestImage("mislabelled.png"))
@@ -74,7 +76,8 @@ struct ImageEngineSafetyTests {
     #expect(webp(first)?.path != webp(second)?.path)
     #expect(webp(first)?.bytes != webp(second)?.bytes)
     // A changed source with the same name, size and settings is rendered again.
-    try site.write("assets/images/a.jpg", Data(try TestSources.solid(width: 640, height: 480, 10, 200, 10).saved(as: ".jpg")))
+    try site.write(
+      "assets/images/a.jpg", Data(try TestSources.solid(width: 640, height: 480, 10, 200, 10).saved(as: ".jpg")))
     #expect(try await site.build().rendered == 1)
     #expect(try site.manifestImage("a.jpg")?.hash != second.hash)
   }
@@ -111,7 +114,10 @@ struct ImageEngineSafetyTests {
     #expect(first.count > 10)
     try FileManager.default.removeItem(atPath: site.path("output"))
     try FileManager.default.removeItem(atPath: site.path(".vignette-cache"))
-    try await site.build { $0.jobs = 3; $0.vipsThreads = 2 }
+    try await site.build {
+      $0.jobs = 3
+      $0.vipsThreads = 2
+    }
     #expect(try site.outputDigest() == first)
   }
 }

@@ -78,7 +78,8 @@ struct ImageEngineCorrectnessTests {
       for _ in 0..<(64 * 48) {
         for value: UInt16 in [200 * 257, 120 * 257, 40 * 257] { withUnsafeBytes(of: value) { bytes += $0 } }
       }
-      let deep = try VipsImage.fromPixels(bytes, width: 64, height: 48, bands: 3, format: .ushort, interpretation: .rgb16)
+      let deep = try VipsImage.fromPixels(
+        bytes, width: 64, height: 48, bands: 3, format: .ushort, interpretation: .rgb16)
       let png = try deep.saved(as: ".png")
       #expect(try VipsImage.decode(png).bandFormat == .ushort)
       return png
@@ -97,7 +98,9 @@ struct ImageEngineCorrectnessTests {
     },
   ]
 
-  @Test("CMYK, grey, 16-bit, palette, WebP, AVIF and HEIF sources become 8-bit sRGB with their colours", arguments: colourCases)
+  @Test(
+    "CMYK, grey, 16-bit, palette, WebP, AVIF and HEIF sources become 8-bit sRGB with their colours",
+    arguments: colourCases)
   func colours(_ source: ColourCase) async throws {
     let site = try TestSite("colours-" + source.file)
     try site.write("assets/images/" + source.file, Data(source.make()))
@@ -114,7 +117,9 @@ struct ImageEngineCorrectnessTests {
       #expect(output.bands == 3 || output.bands == 4)
       let means = try output.bandMeans()
       for band in 0..<3 {
-        #expect(abs(means[band] - source.expected[band]) < 10, "\(variant.path) band \(band): \(means[band]) vs \(source.expected[band])")
+        #expect(
+          abs(means[band] - source.expected[band]) < 10,
+          "\(variant.path) band \(band): \(means[band]) vs \(source.expected[band])")
       }
     }
   }
@@ -151,7 +156,9 @@ struct ImageEngineCorrectnessTests {
     #expect(fields.contains { $0.hasPrefix("exif-ifd3-GPS") }, "\(fields)")
     #expect(fields.contains("xmp-data") && fields.contains("iptc-data") && fields.contains("icc-profile-data"))
     try site.write("assets/images/gps.jpg", Data(jpeg))
-    let clear = try TestSources.photo(width: 300, height: 200, alpha: true) { x, _ in x > 150 }.setting(blobs: ["exif-data": TestSources.exifWithGPS(), "xmp-data": TestSources.xmp])
+    let clear = try TestSources.photo(width: 300, height: 200, alpha: true) { x, _ in x > 150 }.setting(blobs: [
+      "exif-data": TestSources.exifWithGPS(), "xmp-data": TestSources.xmp,
+    ])
     try site.write("assets/images/gps.png", Data(try clear.saved(as: ".png")))
     try site.post(images: ["gps.jpg", "gps.png"])
     try site.imageConfig(widths: [480], formats: ["avif", "webp", "auto"])
@@ -205,7 +212,9 @@ struct ImageEngineCorrectnessTests {
   @Test("An animated GIF passes through unchanged, every frame kept, with its size in the markup")
   func animatedGIF() async throws {
     let site = try TestSite()
-    let frames = try [(220, 30, 30), (30, 220, 30), (30, 30, 220)].map { try TestSources.solid(width: 32, height: 24, UInt8($0.0), UInt8($0.1), UInt8($0.2)) }
+    let frames = try [(220, 30, 30), (30, 220, 30), (30, 30, 220)].map {
+      try TestSources.solid(width: 32, height: 24, UInt8($0.0), UInt8($0.1), UInt8($0.2))
+    }
     let gif = try VipsImage.animation(frames).saved(as: ".gif")
     try site.write("assets/images/spinner.gif", Data(gif))
     #expect(try ImageHeader(path: site.path("assets/images/spinner.gif")).pages == 3)

@@ -8,15 +8,17 @@ import Vips
 struct PlanTests {
   let configured = [480, 960, 1440, 1920]
 
-  @Test("widths are never upscaled; a smaller source adds its own width", arguments: [
-    (1920, [480, 960, 1440, 1920]),
-    (5000, [480, 960, 1440, 1920]),
-    (1200, [480, 960, 1200]),
-    (1001, [480, 960, 1001]),
-    (960, [480, 960]),
-    (300, [300]),
-    (1, [1]),
-  ])
+  @Test(
+    "widths are never upscaled; a smaller source adds its own width",
+    arguments: [
+      (1920, [480, 960, 1440, 1920]),
+      (5000, [480, 960, 1440, 1920]),
+      (1200, [480, 960, 1200]),
+      (1001, [480, 960, 1001]),
+      (960, [480, 960]),
+      (300, [300]),
+      (1, [1]),
+    ])
   func widths(source: Int, expected: [Int]) {
     #expect(VariantPlanner.widths(sourceWidth: source, configured: configured) == expected)
   }
@@ -39,7 +41,10 @@ struct PlanTests {
     let plan = VariantPlanner.plan(source(width: 1000, height: 500), settings: ImageSettings())
     #expect(plan.variants.count == 3 * 3)
     let names = plan.variants.map(\.fileName)
-    #expect(names.allSatisfy { $0.range(of: #"^p\.(480|960|1000)w\.[0-9a-f]{8}\.(avif|webp|jpg)$"#, options: .regularExpression) != nil })
+    #expect(
+      names.allSatisfy {
+        $0.range(of: #"^p\.(480|960|1000)w\.[0-9a-f]{8}\.(avif|webp|jpg)$"#, options: .regularExpression) != nil
+      })
     #expect(plan.variants.allSatisfy { $0.urlPath == "/images/" + $0.fileName })
     #expect(Set(names).count == names.count)
   }
@@ -60,9 +65,11 @@ struct PlanTests {
     #expect(Set(a.variants.map(\.key)).isDisjoint(with: d.variants.map(\.key)))
   }
 
-  @Test("odd sizes and portraits keep their aspect ratio in every variant", arguments: [
-    (1001, 667), (1080, 1920), (333, 999), (2049, 1),
-  ])
+  @Test(
+    "odd sizes and portraits keep their aspect ratio in every variant",
+    arguments: [
+      (1001, 667), (1080, 1920), (333, 999), (2049, 1),
+    ])
   func aspect(width: Int, height: Int) async throws {
     let site = try TestSite("aspect\(width)x\(height)")
     try site.image("assets/images/p.png", width: width, height: height)

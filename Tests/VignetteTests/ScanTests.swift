@@ -73,9 +73,10 @@ struct ScanFormsTests {
   func selfClosed() {
     let post = scan("Text.\n{{< figure src=\"/a.png\" />}}\n")
     #expect(post.references.isEmpty)
-    #expect(post.diagnostics.map(\.description) == [
-      "/site/posts/p.md:2:5: error: shortcode \"figure\" must not be self-closed (Hugo fails the build): {{< figure src=\"/a.png\" />}}"
-    ])
+    #expect(
+      post.diagnostics.map(\.description) == [
+        "/site/posts/p.md:2:5: error: shortcode \"figure\" must not be self-closed (Hugo fails the build): {{< figure src=\"/a.png\" />}}"
+      ])
   }
 
   @Test("a youtube id that is not 11 id characters is an error at the id")

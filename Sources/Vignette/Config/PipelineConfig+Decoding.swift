@@ -90,11 +90,15 @@ extension PipelineConfig {
     var config = PipelineConfig()
     let top = try r.object(
       root, "",
-      allowed: ["$schema", "version", "content", "assetRoots", "output", "cache", "images", "youtube", "frontMatterImageKeys"])
+      allowed: [
+        "$schema", "version", "content", "assetRoots", "output", "cache", "images", "youtube", "frontMatterImageKeys",
+      ])
     if let value = top["$schema"] { _ = try r.string(value, "$schema") }
     if let value = top["version"] {
       config.version = try r.int(value, "version", in: Int.min...Int.max)
-      guard config.version == 1 else { throw r.fail("version", "unsupported version \(config.version); this Vignette reads version 1") }
+      guard config.version == 1 else {
+        throw r.fail("version", "unsupported version \(config.version); this Vignette reads version 1")
+      }
     }
     if let value = top["content"] { config.content = try nonEmpty(r.string(value, "content"), "content", r) }
     if let value = top["assetRoots"] {
@@ -106,7 +110,9 @@ extension PipelineConfig {
     }
     if let value = top["output"] { config.output = try nonEmpty(r.string(value, "output"), "output", r) }
     if let value = top["cache"] { config.cache = try nonEmpty(r.string(value, "cache"), "cache", r) }
-    if let value = top["frontMatterImageKeys"] { config.frontMatterImageKeys = try r.strings(value, "frontMatterImageKeys") }
+    if let value = top["frontMatterImageKeys"] {
+      config.frontMatterImageKeys = try r.strings(value, "frontMatterImageKeys")
+    }
     if let value = top["images"] { config.images = try decodeImages(value, r) }
     if let value = top["youtube"] { config.youtube = try decodeYouTube(value, r) }
     return config
@@ -119,7 +125,8 @@ extension PipelineConfig {
 
   private static func decodeImages(_ value: Any, _ r: ConfigReader) throws -> ImageSettings {
     var images = ImageSettings()
-    let object = try r.object(value, "images", allowed: ["widths", "formats", "quality", "effort", "sizes", "maxPixels"])
+    let object = try r.object(
+      value, "images", allowed: ["widths", "formats", "quality", "effort", "sizes", "maxPixels"])
     if let value = object["widths"] {
       let list = try r.array(value, "images.widths")
       guard !list.isEmpty else { throw r.fail("images.widths", "must list at least one width") }
@@ -158,7 +165,9 @@ extension PipelineConfig {
         throw r.fail("images.sizes", "must not contain quotes or '<'")
       }
     }
-    if let value = object["maxPixels"] { images.maxPixels = try r.int(value, "images.maxPixels", in: 1...Int(Int32.max) * 4) }
+    if let value = object["maxPixels"] {
+      images.maxPixels = try r.int(value, "images.maxPixels", in: 1...Int(Int32.max) * 4)
+    }
     return images
   }
 
@@ -168,11 +177,14 @@ extension PipelineConfig {
     for key in ["oembed", "thumbnails"] {
       guard let raw = object[key] else { continue }
       let url = try r.string(raw, "youtube.\(key)")
-      guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil
+      guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme),
+        parsed.host != nil
       else { throw r.fail("youtube.\(key)", "must be an http or https URL, found \"\(url)\"") }
       if key == "oembed" { youtube.oembed = url } else { youtube.thumbnails = url }
     }
-    if let value = object["lockfile"] { youtube.lockfile = try nonEmpty(r.string(value, "youtube.lockfile"), "youtube.lockfile", r) }
+    if let value = object["lockfile"] {
+      youtube.lockfile = try nonEmpty(r.string(value, "youtube.lockfile"), "youtube.lockfile", r)
+    }
     if let value = object["offline"] { youtube.offline = try r.bool(value, "youtube.offline") }
     return youtube
   }

@@ -29,17 +29,23 @@ public enum HugoSupport {
   /// figure or markdown image: that one loads at once with high priority (it is most likely
   /// the page's largest paint), every other image lazily.
   public static func files(
-    images: some Sequence<RenderedImage>, videos: some Sequence<Video>, sizes: String, firstImages: [String: FirstImage] = [:]
+    images: some Sequence<RenderedImage>, videos: some Sequence<Video>, sizes: String,
+    firstImages: [String: FirstImage] = [:]
   ) throws -> [(String, Data)] {
     var imageData: [String: ImageEntry] = [:]
     for image in images {
-      if let url = MarkdownRewriter.fallbackURL(image), let entry = ImageEntry(image, sizes: sizes) { imageData[url] = entry }
+      if let url = MarkdownRewriter.fallbackURL(image), let entry = ImageEntry(image, sizes: sizes) {
+        imageData[url] = entry
+      }
     }
     var videoData: [String: VideoEntry] = [:]
     for video in videos {
       var entry = VideoEntry(
-        id: video.id, title: video.title, author: video.author, watchURL: video.watchURL, unavailable: video.unavailable)
-      if let poster = video.poster, let url = MarkdownRewriter.fallbackURL(poster), let data = ImageEntry(poster, sizes: sizes) {
+        id: video.id, title: video.title, author: video.author, watchURL: video.watchURL, unavailable: video.unavailable
+      )
+      if let poster = video.poster, let url = MarkdownRewriter.fallbackURL(poster),
+        let data = ImageEntry(poster, sizes: sizes)
+      {
         entry.poster = url
         imageData[url] = data
       }
@@ -60,7 +66,11 @@ public enum HugoSupport {
     if !videoData.isEmpty {
       files.append(("static/vignette/video.css", Data((VideoFacade.css + "\n").utf8)))
       // Guarded, so a page with several embeds (one `<script>` each) listens once.
-      files.append(("static/vignette/video.js", Data("if(!window.vignetteVideo){window.vignetteVideo=true;\n\(VideoFacade.script)\n}\n".utf8)))
+      files.append(
+        (
+          "static/vignette/video.js",
+          Data("if(!window.vignetteVideo){window.vignetteVideo=true;\n\(VideoFacade.script)\n}\n".utf8)
+        ))
     }
     return files
   }
@@ -77,19 +87,24 @@ public enum HugoSupport {
 
   /// For each post (by its path under the content folder), its first processed figure or
   /// markdown image.
-  static func firstImages(_ posts: [(ScannedPost, [ResolvedTarget])], rendered: [String: RenderedImage]) -> [String: FirstImage] {
+  static func firstImages(_ posts: [(ScannedPost, [ResolvedTarget])], rendered: [String: RenderedImage]) -> [String:
+    FirstImage]
+  {
     var result: [String: FirstImage] = [:]
     for (post, targets) in posts {
       let markdown = post.references.filter { $0.kind == .markdown }
       let ordinals = shortcodeOrdinals(post.tokens)
-      for (reference, target) in zip(post.references, targets) where reference.kind == .figure || reference.kind == .markdown {
+      for (reference, target) in zip(post.references, targets)
+      where reference.kind == .figure || reference.kind == .markdown {
         guard reference.targetRange != nil, let file = target.file, let image = rendered[file],
           let src = MarkdownRewriter.fallbackURL(image)
         else { continue }
         let ordinal =
           reference.kind == .markdown
           ? markdown.firstIndex(of: reference) : reference.shortcode.flatMap { ordinals[$0.range.lowerBound] }
-        if let ordinal { result[post.relativePath] = FirstImage(src: src, kind: reference.kind.rawValue, ordinal: ordinal) }
+        if let ordinal {
+          result[post.relativePath] = FirstImage(src: src, kind: reference.kind.rawValue, ordinal: ordinal)
+        }
         break
       }
     }

@@ -43,11 +43,13 @@ public final class Pipeline: Sendable {
     options.progress?(.stage("resolve"))
     let resolver = ReferenceResolver(project: project)
     var resolved = posts.map { post in
-      ResolvedPost(post: post, targets: post.references.map { reference in
-        reference.kind == .youtube
-          ? ResolvedTarget(status: .ok, urlPath: "https://www.youtube.com/watch?v=\(reference.target)")
-          : resolver.resolve(reference.target, from: post.path)
-      })
+      ResolvedPost(
+        post: post,
+        targets: post.references.map { reference in
+          reference.kind == .youtube
+            ? ResolvedTarget(status: .ok, urlPath: "https://www.youtube.com/watch?v=\(reference.target)")
+            : resolver.resolve(reference.target, from: post.path)
+        })
     }
     report.references = posts.reduce(0) { $0 + $1.references.count }
 
@@ -80,14 +82,17 @@ public final class Pipeline: Sendable {
 
     // Render (or reuse).
     options.progress?(.stage("render"))
-    let rendered = try await renderAll(plans: plans, cache: cache, workers: workers, failures: &failures, report: &report)
+    let rendered = try await renderAll(
+      plans: plans, cache: cache, workers: workers, failures: &failures, report: &report)
     for (id, file) in posterFiles {
       if let image = rendered[file] {
         videos[id]?.poster = image
         videos[id]?.posterSource = plans[file]?.source
       } else if let failure = failures[file], let embed = outcome.firstEmbeds[id] {
         report.diagnostics.append(
-          Diagnostic(.warning, file: embed.file, line: embed.line, column: embed.column, "\(failure); shown with its title only"))
+          Diagnostic(
+            .warning, file: embed.file, line: embed.line, column: embed.column, "\(failure); shown with its title only")
+        )
       }
     }
 
@@ -106,10 +111,13 @@ public final class Pipeline: Sendable {
         let message = target.message ?? ""
         switch target.status {
         case .missing, .invalid:
-          report.diagnostics.append(Diagnostic(.error, file: file, line: reference.line, column: reference.column, message))
+          report.diagnostics.append(
+            Diagnostic(.error, file: file, line: reference.line, column: reference.column, message))
         case .ok where reference.kind != .youtube && reference.targetRange == nil:
           report.diagnostics.append(
-            Diagnostic(.warning, file: file, line: reference.line, column: reference.column, "cannot locate \"\(reference.target)\" in the source to rewrite it; left as written"))
+            Diagnostic(
+              .warning, file: file, line: reference.line, column: reference.column,
+              "cannot locate \"\(reference.target)\" in the source to rewrite it; left as written"))
         default:
           break
         }
@@ -123,7 +131,8 @@ public final class Pipeline: Sendable {
     let posters = Set(posterFiles.values)
     for (file, image) in rendered.sorted(by: { $0.key < $1.key }) {
       if !posters.contains(file) {
-        manifest.images.append(Manifest.Image(source: project.display(file), image: plans[file]!.source, rendered: image))
+        manifest.images.append(
+          Manifest.Image(source: project.display(file), image: plans[file]!.source, rendered: image))
       }
       for variant in image.variants {
         try emitter.variant(variant)
@@ -138,7 +147,9 @@ public final class Pipeline: Sendable {
     manifest.videos = videos.values.sorted { $0.id < $1.id }.map { video in
       Manifest.Video(
         id: video.id, title: video.title, author: video.author, authorURL: video.authorURL,
-        thumbnail: video.poster.map { Manifest.Image(source: video.posterURL ?? video.posterURLPath, image: video.posterSource!, rendered: $0) },
+        thumbnail: video.poster.map {
+          Manifest.Image(source: video.posterURL ?? video.posterURLPath, image: video.posterSource!, rendered: $0)
+        },
         unavailable: video.unavailable ? true : nil)
     }
     try emitter.file("manifest.json", manifest.encoded())
@@ -169,8 +180,10 @@ public final class Pipeline: Sendable {
       }
     }
     let catalog = VideoCatalog(
-      settings: project.config.youtube, lockfilePath: project.lockfile, lockfileDisplay: project.display(project.lockfile),
-      posterFolder: project.cache + "/posters", offline: (options.offline ?? project.config.youtube.offline) || options.checkOnly,
+      settings: project.config.youtube, lockfilePath: project.lockfile,
+      lockfileDisplay: project.display(project.lockfile),
+      posterFolder: project.cache + "/posters",
+      offline: (options.offline ?? project.config.youtube.offline) || options.checkOnly,
       offlineReason: options.checkOnly ? "check makes no network requests" : "offline", limits: options.network)
     let outcome = await catalog.resolve(embeds)
     report.diagnostics += outcome.diagnostics
@@ -181,7 +194,8 @@ public final class Pipeline: Sendable {
   }
 
   private func scanPosts(_ report: inout BuildReport) -> [ScannedPost] {
-    let scanner = PostScanner(extraImageKeys: project.config.frontMatterImageKeys, display: { [project] in project.display($0) })
+    let scanner = PostScanner(
+      extraImageKeys: project.config.frontMatterImageKeys, display: { [project] in project.display($0) })
     var posts: [ScannedPost] = []
     for relative in FileSystem.files(under: project.content) {
       let ext = (relative as NSString).pathExtension.lowercased()
@@ -191,7 +205,8 @@ public final class Pipeline: Sendable {
         let scan = { try scanner.scan(path: path, relativePath: relative) }
         posts.append(try memo?.post(at: path, scan: scan).post ?? scan())
       } catch {
-        report.diagnostics.append(Diagnostic(.error, file: project.display(path), "cannot read the post: \(error.localizedDescription)"))
+        report.diagnostics.append(
+          Diagnostic(.error, file: project.display(path), "cannot read the post: \(error.localizedDescription)"))
       }
     }
     return posts
@@ -217,7 +232,9 @@ public final class Pipeline: Sendable {
             guard source.width * source.height * source.pages <= settings.maxPixels else {
               return .failure(
                 PlanningFailure(
-                  message: "\(name) is \(source.width)×\(source.height) pixels, more than images.maxPixels (\(settings.maxPixels)); it was not decoded"))
+                  message:
+                    "\(name) is \(source.width)×\(source.height) pixels, more than images.maxPixels (\(settings.maxPixels)); it was not decoded"
+                ))
             }
             return .success(VariantPlanner.plan(source, settings: settings))
           }
@@ -252,7 +269,9 @@ public final class Pipeline: Sendable {
     }
     report.images = plans.count
     guard !pending.isEmpty else { return results }
-    let checkOnly = options.checkOnly, output = project.output, stale = StalePaths()
+    let checkOnly = options.checkOnly
+    let output = project.output
+    let stale = StalePaths()
     defer {
       for path in stale.paths {
         report.differences.append("\(project.display(path)) is \(FileSystem.isFile(path) ? "out of date" : "missing")")
@@ -329,7 +348,8 @@ public final class Pipeline: Sendable {
     }
     let output = "content/" + post.relativePath
     let html = "html/" + (post.relativePath as NSString).deletingPathExtension + ".html"
-    manifest.posts.append(Manifest.Post(source: project.display(post.path), output: output, html: html, references: references))
+    manifest.posts.append(
+      Manifest.Post(source: project.display(post.path), output: output, html: html, references: references))
     let key = memo?.serial(of: post.path).map {
       PipelineMemo.EmitKey(
         scan: $0, targets: item.targets, images: context.images,
@@ -345,7 +365,9 @@ public final class Pipeline: Sendable {
     let prefix = String(repeating: "../", count: depth) + "static"
     let page = PageRenderer(picture: PictureMarkup(urlPrefix: prefix, sizes: project.config.images.sizes))
     try emitter.file(html, Data(page.render(post, context: context).utf8))
-    if let memo, let key { memo.remember(post.relativePath, key: key, outputs: [output, html], outputFolder: project.output) }
+    if let memo, let key {
+      memo.remember(post.relativePath, key: key, outputs: [output, html], outputFolder: project.output)
+    }
   }
 }
 

@@ -22,7 +22,9 @@ public final class BuildCache: @unchecked Sendable {
     self.folder = folder
     let index = folder + "/sources.json"
     sources =
-      (FileManager.default.contents(atPath: index)).flatMap { try? JSONDecoder().decode([String: SourceRecord].self, from: $0) }
+      (FileManager.default.contents(atPath: index)).flatMap {
+        try? JSONDecoder().decode([String: SourceRecord].self, from: $0)
+      }
       ?? [:]
   }
 

@@ -123,7 +123,8 @@ public enum VariantPlanner {
       let name = "\(stem).\(key.prefix(8)).\(format.fileExtension)"
       let variant = VariantPlan(width: source.width, format: format, key: key, fileName: name, urlPath: prefix + name)
       return RenderPlan(
-        source: source, mode: .passthrough, variants: [variant], key: key, quality: settings.quality, effort: settings.effort)
+        source: source, mode: .passthrough, variants: [variant], key: key, quality: settings.quality,
+        effort: settings.effort)
     }
     let widths = widths(sourceWidth: source.width, configured: settings.widths)
     var variants: [VariantPlan] = []

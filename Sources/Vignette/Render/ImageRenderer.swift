@@ -62,7 +62,8 @@ public enum ImageRenderer {
         }
         if format == .avif { avifGate.wait() }
         defer { if format == .avif { avifGate.signal() } }
-        let bytes = try (format == .jpeg ? opaque ?? image : image).encoded(as: format, quality: quality, effort: effort)
+        let bytes = try (format == .jpeg ? opaque ?? image : image).encoded(
+          as: format, quality: quality, effort: effort)
         encoded[variant] = (Data(bytes), image.width, image.height)
       }
     }

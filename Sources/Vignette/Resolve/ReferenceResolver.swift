@@ -37,7 +37,9 @@ public struct ReferenceResolver: Sendable {
       return .init(status: .skipped, message: "inline data URL left as written")
     }
     if trimmed.lowercased().hasPrefix("file:") {
-      return .init(status: .invalid, message: "\"\(target)\" is a file: URL; only site paths and page-relative paths are read, so it was not")
+      return .init(
+        status: .invalid,
+        message: "\"\(target)\" is a file: URL; only site paths and page-relative paths are read, so it was not")
     }
     if trimmed.hasPrefix("//") || Self.hasScheme(trimmed) {
       return .init(status: .remote, message: "remote URL left as written")
@@ -50,11 +52,13 @@ public struct ReferenceResolver: Sendable {
     var candidates: [(file: String, root: String)] = []
     // A name typed in one Unicode normalization may be stored in the other (macOS writes
     // NFD): the written form first, then NFC, then NFD.
-    let spellings = [decoded, decoded.precomposedStringWithCanonicalMapping, decoded.decomposedStringWithCanonicalMapping]
-      .reduce(into: [String]()) { list, spelling in
-        // Swift's `==` equates the normalizations; compare bytes.
-        if !list.contains(where: { $0.utf8.elementsEqual(spelling.utf8) }) { list.append(spelling) }
-      }
+    let spellings = [
+      decoded, decoded.precomposedStringWithCanonicalMapping, decoded.decomposedStringWithCanonicalMapping,
+    ]
+    .reduce(into: [String]()) { list, spelling in
+      // Swift's `==` equates the normalizations; compare bytes.
+      if !list.contains(where: { $0.utf8.elementsEqual(spelling.utf8) }) { list.append(spelling) }
+    }
     if decoded.hasPrefix("/") {
       candidates = assetRoots.flatMap { root in spellings.map { (root + $0, root) } }
     } else {
@@ -65,12 +69,15 @@ public struct ReferenceResolver: Sendable {
     for (file, root) in candidates {
       let lexical = URL(fileURLWithPath: file).standardizedFileURL.path
       guard allowed.contains(where: { FileSystem.isInside(lexical, $0) }) else {
-        return .init(status: .invalid, message: "\"\(target)\" points outside the content folder and asset roots; it was not read")
+        return .init(
+          status: .invalid, message: "\"\(target)\" points outside the content folder and asset roots; it was not read")
       }
       guard FileManager.default.fileExists(atPath: lexical) else { continue }
       let canonical = FileSystem.canonical(lexical)
       guard allowed.contains(where: { FileSystem.isInside(canonical, $0) }) else {
-        return .init(status: .invalid, message: "\"\(target)\" is a link to a file outside the content folder and asset roots; it was not read")
+        return .init(
+          status: .invalid,
+          message: "\"\(target)\" is a link to a file outside the content folder and asset roots; it was not read")
       }
       guard FileSystem.isFile(canonical) else {
         return .init(status: .invalid, message: "\"\(target)\" is a folder, not an image")
@@ -78,7 +85,8 @@ public struct ReferenceResolver: Sendable {
       let base = FileSystem.isInside(lexical, root) ? root : content
       return .init(status: .ok, file: canonical, urlPath: "/" + FileSystem.relative(lexical, to: base))
     }
-    let looked = decoded.hasPrefix("/") ? "in \(assetRoots.count == 1 ? "the asset root" : "the asset roots")" : "next to the post"
+    let looked =
+      decoded.hasPrefix("/") ? "in \(assetRoots.count == 1 ? "the asset root" : "the asset roots")" : "next to the post"
     return .init(status: .missing, message: "image \"\(target)\" not found \(looked)")
   }
 

@@ -90,8 +90,12 @@ public struct PageRenderer: Sendable {
           var end = tag.offset
           while end < literal.count, literal[end] != UInt8(ascii: ">") { end += 1 }
           replacements.append(
-            (tag.offset..<min(literal.count, end + 1),
-             picture.picture(image, alt: tag.attributes["alt"] ?? "", title: tag.attributes["title"], eager: nextEager(), imgClass: tag.attributes["class"])))
+            (
+              tag.offset..<min(literal.count, end + 1),
+              picture.picture(
+                image, alt: tag.attributes["alt"] ?? "", title: tag.attributes["title"], eager: nextEager(),
+                imgClass: tag.attributes["class"])
+            ))
         }
         for (range, html) in replacements.reversed() { literal.replaceSubrange(range, with: Array(html.utf8)) }
         return String(decoding: literal, as: UTF8.self)
@@ -100,7 +104,9 @@ public struct PageRenderer: Sendable {
       rendered = rendered.replacingOccurrences(of: "<p>\(key)</p>", with: html)
       rendered = rendered.replacingOccurrences(of: key, with: html)
     }
-    return document(title: post.frontMatter?.title ?? (post.relativePath as NSString).deletingPathExtension, body: rendered, hasVideo: !context.videos.isEmpty)
+    return document(
+      title: post.frontMatter?.title ?? (post.relativePath as NSString).deletingPathExtension, body: rendered,
+      hasVideo: !context.videos.isEmpty)
   }
 
   /// Hugo's `figure` shortcode, with `<picture>` in place of the bare `<img>`.

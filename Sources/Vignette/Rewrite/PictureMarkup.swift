@@ -30,7 +30,7 @@ public struct PictureMarkup: Sendable {
     let fallback = image.fallback
     guard let largest = fallback.last else { return "" }
     var attributes = [
-      "src=\"\(url(largest.urlPath))\"",
+      "src=\"\(url(largest.urlPath))\""
     ]
     if image.fallbackHasSrcset {
       attributes.append("srcset=\"\(srcset(fallback))\"")
@@ -49,7 +49,8 @@ public struct PictureMarkup: Sendable {
     }
     var html = "<picture>"
     for format in image.formats.dropLast() {
-      html += "<source type=\"\(format.mimeType)\" srcset=\"\(srcset(image.candidates(format)))\" sizes=\"\(HTMLText.escape(sizes))\">"
+      html +=
+        "<source type=\"\(format.mimeType)\" srcset=\"\(srcset(image.candidates(format)))\" sizes=\"\(HTMLText.escape(sizes))\">"
     }
     html += "<img \(attributes.joined(separator: " "))></picture>"
     return html

@@ -39,7 +39,9 @@ public struct FrontMatter: Sendable {
         while end < bytes.count, bytes[end] != 0x0A, end - index < 60 { end += 1 }
         throw FrontMatterError(
           offset: start,
-          message: "invalid \(format == .toml ? "TOML" : "YAML") delimiter: Hugo reads a page that begins with \"\(UnicodeScalar(mark))\" as front matter, which needs \"\(String(repeating: String(UnicodeScalar(mark)), count: 3))\"; put front matter or text first: \(source[index..<end])")
+          message:
+            "invalid \(format == .toml ? "TOML" : "YAML") delimiter: Hugo reads a page that begins with \"\(UnicodeScalar(mark))\" as front matter, which needs \"\(String(repeating: String(UnicodeScalar(mark)), count: 3))\"; put front matter or text first: \(source[index..<end])"
+        )
       }
       var cursor = index + 3
       while cursor < bytes.count, bytes[cursor] != 0x0A { cursor += 1 }
@@ -106,16 +108,23 @@ public struct FrontMatter: Sendable {
         values = Self.plainJSON(object)
       }
     } catch let error as TOMLParseError {
-      let offset = source.offset(line: contentRange.isEmpty ? 1 : source.position(of: contentRange.lowerBound).line + error.source.begin.line - 1, column: error.source.begin.column)
+      let offset = source.offset(
+        line: contentRange.isEmpty
+          ? 1 : source.position(of: contentRange.lowerBound).line + error.source.begin.line - 1,
+        column: error.source.begin.column)
       parseError = (offset, "invalid TOML front matter: \(error.description)")
     } catch let error as YamlError {
       var offset = contentRange.lowerBound
       if case .scanner(_, _, let mark, _) = error {
-        offset = source.offset(line: source.position(of: contentRange.lowerBound).line + mark.line - 1, column: mark.column)
+        offset = source.offset(
+          line: source.position(of: contentRange.lowerBound).line + mark.line - 1, column: mark.column)
       } else if case .parser(_, _, let mark, _) = error {
-        offset = source.offset(line: source.position(of: contentRange.lowerBound).line + mark.line - 1, column: mark.column)
+        offset = source.offset(
+          line: source.position(of: contentRange.lowerBound).line + mark.line - 1, column: mark.column)
       }
-      parseError = (offset, "invalid YAML front matter: \(String(describing: error).split(separator: "\n").first ?? "")")
+      parseError = (
+        offset, "invalid YAML front matter: \(String(describing: error).split(separator: "\n").first ?? "")"
+      )
     } catch {
       let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
       parseError = (contentRange.lowerBound, "invalid \(format.rawValue.uppercased()) front matter: \(detail)")

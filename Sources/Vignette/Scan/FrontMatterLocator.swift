@@ -32,7 +32,9 @@ struct FrontMatterLocator {
     let needle = Array(value.utf8)
     guard !needle.isEmpty, region.count >= needle.count else { return nil }
     let quotes: Set<UInt8> = [UInt8(ascii: "\""), UInt8(ascii: "'")]
-    let bareBefore: Set<UInt8> = [0x20, 0x09, 0x0A, UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "["), UInt8(ascii: "-")]
+    let bareBefore: Set<UInt8> = [
+      0x20, 0x09, 0x0A, UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "["), UInt8(ascii: "-"),
+    ]
     let bareAfter: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "#")]
     var index = region.lowerBound
     while index + needle.count <= region.upperBound {
@@ -138,7 +140,9 @@ struct FrontMatterLocator {
       sections.append((current, all[first..<index]))
       let header = String(decoding: bytes[line.text..<line.end], as: UTF8.self)
       let inner = header.drop { $0 == "[" }.prefix { $0 != "]" }
-      current = inner.split(separator: ".").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")).lowercased() }
+      current = inner.split(separator: ".").map {
+        $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")).lowercased()
+      }
       first = index + 1
     }
     sections.append((current, all[first..<all.count]))
@@ -182,7 +186,9 @@ struct FrontMatterLocator {
       let first = bytes[line.text]
       if first == UInt8(ascii: "[") || first == UInt8(ascii: "#") { break }
       let text = String(decoding: bytes[line.text..<line.end], as: UTF8.self)
-      if let equals = text.firstIndex(of: "="), !text[..<equals].contains("\""), !text[..<equals].contains(",") { break }
+      if let equals = text.firstIndex(of: "="), !text[..<equals].contains("\""), !text[..<equals].contains(",") {
+        break
+      }
       end = line.end
     }
     return min(end, content.upperBound)
@@ -193,7 +199,8 @@ struct FrontMatterLocator {
     var index = range.lowerBound
     while index < range.upperBound {
       let previous = index > 0 ? bytes[index - 1] : 0x20
-      let boundary = previous == 0x20 || previous == UInt8(ascii: "{") || previous == UInt8(ascii: ",") || previous == 0x09
+      let boundary =
+        previous == 0x20 || previous == UInt8(ascii: "{") || previous == UInt8(ascii: ",") || previous == 0x09
       if boundary, let after = key(name, at: index, separator: separator), after <= range.upperBound { return after }
       index += 1
     }

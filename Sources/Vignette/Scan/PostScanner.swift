@@ -55,7 +55,9 @@ public struct PostScanner: Sendable {
     }
     let document = Markdown.parse(String(decoding: masked, as: UTF8.self))
     let codeRanges = document.code.map { region in
-      source.offset(line: region.start.line, column: region.start.column)..<(source.offset(line: region.end.line, column: region.end.column) + 1)
+      source.offset(
+        line: region.start.line, column: region.start.column)..<(source.offset(
+          line: region.end.line, column: region.end.column) + 1)
     }
     func insideCode(_ offset: Int) -> Bool { codeRanges.contains { $0.contains(offset) } }
     // Hugo's `highlight` shortcode shows its inner content as code: no images in there.
@@ -77,28 +79,40 @@ public struct PostScanner: Sendable {
       case .escaped:
         continue
       case .error(let offset, let range, let message):
-        report(.error, offset, message.hasSuffix("'") ? message : "\(message): \(Self.excerpt(source, from: range.lowerBound, through: offset))")
+        report(
+          .error, offset,
+          message.hasSuffix("'")
+            ? message : "\(message): \(Self.excerpt(source, from: range.lowerBound, through: offset))")
       case .tag(let tag):
         guard tag.name == "figure" || tag.name == "youtube" else { continue }
         let quoted = source[tag.range]
         if tag.isClosing {
-          report(.error, tag.nameOffset, "shortcode \"\(tag.name)\" does not evaluate .Inner or .InnerDeindent, yet a closing tag was provided: \(quoted)")
+          report(
+            .error, tag.nameOffset,
+            "shortcode \"\(tag.name)\" does not evaluate .Inner or .InnerDeindent, yet a closing tag was provided: \(quoted)"
+          )
           continue
         }
         if tag.isSelfClosing {
-          report(.error, tag.nameOffset, "shortcode \"\(tag.name)\" must not be self-closed (Hugo fails the build): \(quoted)")
+          report(
+            .error, tag.nameOffset,
+            "shortcode \"\(tag.name)\" must not be self-closed (Hugo fails the build): \(quoted)")
           continue
         }
         let inCode = insideCode(tag.range.lowerBound)
         if inCode {
-          let shown = "{{" + (tag.notation == .standard ? "</*" : "%/*") + " … " + (tag.notation == .standard ? "*/>}}" : "*/%}}")
-          report(.warning, tag.range.lowerBound, "Hugo runs this shortcode even inside code; write \(shown) to show the call literally: \(quoted)")
+          let shown =
+            "{{" + (tag.notation == .standard ? "</*" : "%/*") + " … " + (tag.notation == .standard ? "*/>}}" : "*/%}}")
+          report(
+            .warning, tag.range.lowerBound,
+            "Hugo runs this shortcode even inside code; write \(shown) to show the call literally: \(quoted)")
         }
         if tag.notation == .markdown {
           // Its HTML becomes part of the markdown, which Hugo's default (unsafe = false) omits.
           report(
             .warning, tag.range.lowerBound,
-            "Hugo renders {{% \(tag.name) %}} output as markdown, and by default (markup.goldmark.renderer.unsafe = false) drops its HTML; write {{< \(tag.name) … >}}: \(quoted)")
+            "Hugo renders {{% \(tag.name) %}} output as markdown, and by default (markup.goldmark.renderer.unsafe = false) drops its HTML; write {{< \(tag.name) … >}}: \(quoted)"
+          )
         }
         let (line, column) = source.position(of: tag.range.lowerBound)
         if tag.name == "figure" {
@@ -117,7 +131,9 @@ public struct PostScanner: Sendable {
             continue
           }
           guard Self.isVideoID(id.value) else {
-            report(.error, id.valueRange.lowerBound, "\"\(id.value)\" is not a YouTube video id (11 characters of A–Z, a–z, 0–9, _ and -)")
+            report(
+              .error, id.valueRange.lowerBound,
+              "\"\(id.value)\" is not a YouTube video id (11 characters of A–Z, a–z, 0–9, _ and -)")
             continue
           }
           references.append(
@@ -135,7 +151,8 @@ public struct PostScanner: Sendable {
       references.append(
         Reference(
           kind: .markdown, line: image.start.line, column: image.start.column, target: image.url,
-          targetRange: Self.destinationRange(of: image, span: start..<min(end, source.bytes.count), in: source, code: codeRanges + verbatim),
+          targetRange: Self.destinationRange(
+            of: image, span: start..<min(end, source.bytes.count), in: source, code: codeRanges + verbatim),
           alt: image.alt, title: image.title.isEmpty ? nil : image.title, image: image))
     }
 
@@ -145,10 +162,12 @@ public struct PostScanner: Sendable {
         guard let src = tag.src else { continue }
         let valueBytes = literal[src.range]
         // The value's bytes in the post, checked byte for byte.
-        let range = Self.sourceOffset(ofLiteral: src.range.lowerBound, in: html, literal: literal, source: source).flatMap { offset in
-          offset + valueBytes.count <= source.bytes.count && source.bytes[offset..<(offset + valueBytes.count)].elementsEqual(valueBytes)
-            ? offset..<(offset + valueBytes.count) : nil
-        }
+        let range = Self.sourceOffset(ofLiteral: src.range.lowerBound, in: html, literal: literal, source: source)
+          .flatMap { offset in
+            offset + valueBytes.count <= source.bytes.count
+              && source.bytes[offset..<(offset + valueBytes.count)].elementsEqual(valueBytes)
+              ? offset..<(offset + valueBytes.count) : nil
+          }
         let tagOffset =
           Self.sourceOffset(ofLiteral: tag.offset, in: html, literal: literal, source: source)
           ?? source.offset(line: html.start.line, column: html.start.column)
@@ -162,14 +181,16 @@ public struct PostScanner: Sendable {
 
     if let frontMatter { references += frontMatterReferences(frontMatter, source) }
 
-    if frontMatter == nil, let first = source.bytes.firstIndex(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }),
+    if frontMatter == nil,
+      let first = source.bytes.firstIndex(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }),
       source.bytes[first...].starts(with: Array("{{".utf8))
     {
       // Hugo's intro lexer takes a leading "{" for JSON front matter, shortcode or not
       // (observed with 0.111.3: "unmarshal failed: invalid character '{' …").
       report(
         .error, first,
-        "Hugo reads a page that begins with \"{\" as JSON front matter, so it fails this page (unmarshal failed); put front matter or text before the shortcode: \(Self.excerpt(source, from: first, through: first))")
+        "Hugo reads a page that begins with \"{\" as JSON front matter, so it fails this page (unmarshal failed); put front matter or text before the shortcode: \(Self.excerpt(source, from: first, through: first))"
+      )
     }
     references.sort { ($0.line, $0.column) < ($1.line, $1.column) }
     return ScannedPost(
@@ -199,7 +220,9 @@ public struct PostScanner: Sendable {
     guard !text.isEmpty else { return start }
     var candidate = start
     while candidate + text.count <= end {
-      if source.bytes[candidate..<(candidate + text.count)].elementsEqual(text) { return candidate + (offset - lineStart) }
+      if source.bytes[candidate..<(candidate + text.count)].elementsEqual(text) {
+        return candidate + (offset - lineStart)
+      }
       candidate += 1
     }
     return nil
@@ -235,7 +258,9 @@ public struct PostScanner: Sendable {
     while index + 1 < span.upperBound {
       if bytes[index] == UInt8(ascii: "]"), bytes[index + 1] == UInt8(ascii: "(") {
         var cursor = index + 2
-        while cursor < span.upperBound, bytes[cursor] == 0x20 || bytes[cursor] == 0x0A || bytes[cursor] == 0x09 { cursor += 1 }
+        while cursor < span.upperBound, bytes[cursor] == 0x20 || bytes[cursor] == 0x0A || bytes[cursor] == 0x09 {
+          cursor += 1
+        }
         if cursor < span.upperBound, bytes[cursor] == UInt8(ascii: "<") {
           let open = cursor + 1
           var close = open
@@ -246,9 +271,15 @@ public struct PostScanner: Sendable {
           var depth = 0
           while cursor < span.upperBound {
             let b = bytes[cursor]
-            if b == UInt8(ascii: "\\") { cursor += 2; continue }
+            if b == UInt8(ascii: "\\") {
+              cursor += 2
+              continue
+            }
             if b == UInt8(ascii: "(") { depth += 1 }
-            if b == UInt8(ascii: ")") { if depth == 0 { break }; depth -= 1 }
+            if b == UInt8(ascii: ")") {
+              if depth == 0 { break }
+              depth -= 1
+            }
             if b == 0x20 || b == 0x0A || b == 0x09 { break }
             cursor += 1
           }
@@ -273,7 +304,8 @@ public struct PostScanner: Sendable {
   /// The destination bytes of the first link reference definition of `label` whose
   /// destination is `url`: at a line's start or inside block quotes and list items, with the
   /// destination on the same line or the next; never inside code.
-  static func definitionRange(label: String, url: String, in source: SourceText, code: [Range<Int>] = []) -> Range<Int>? {
+  static func definitionRange(label: String, url: String, in source: SourceText, code: [Range<Int>] = []) -> Range<Int>?
+  {
     let wanted = normalizeLabel(label)
     let bytes = source.bytes
     func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
@@ -283,12 +315,16 @@ public struct PostScanner: Sendable {
       while cursor < end {
         if isBlank(bytes[cursor]) || bytes[cursor] == UInt8(ascii: ">") {
           cursor += 1
-        } else if [UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "+")].contains(bytes[cursor]), cursor + 1 < end, isBlank(bytes[cursor + 1]) {
+        } else if [UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "+")].contains(bytes[cursor]), cursor + 1 < end,
+          isBlank(bytes[cursor + 1])
+        {
           cursor += 2
         } else if bytes[cursor] >= 0x30 && bytes[cursor] <= 0x39 {
           var digits = cursor
           while digits < end, bytes[digits] >= 0x30 && bytes[digits] <= 0x39 { digits += 1 }
-          guard digits + 1 < end, bytes[digits] == UInt8(ascii: ".") || bytes[digits] == UInt8(ascii: ")"), isBlank(bytes[digits + 1]) else { break }
+          guard digits + 1 < end, bytes[digits] == UInt8(ascii: ".") || bytes[digits] == UInt8(ascii: ")"),
+            isBlank(bytes[digits + 1])
+          else { break }
           cursor = digits + 2
         } else {
           break
@@ -373,7 +409,8 @@ public struct PostScanner: Sendable {
       for value in strings where !value.isEmpty {
         let range = region.flatMap { locator.occurrence(of: value, in: searchFrom..<$0.upperBound) }
         if let range { searchFrom = range.upperBound }
-        let (line, column) = source.position(of: range?.lowerBound ?? region?.lowerBound ?? frontMatter.contentRange.lowerBound)
+        let (line, column) = source.position(
+          of: range?.lowerBound ?? region?.lowerBound ?? frontMatter.contentRange.lowerBound)
         references.append(
           Reference(kind: .frontmatter, line: line, column: column, target: value, targetRange: range, key: key))
       }

@@ -87,7 +87,10 @@ public struct ShortcodeLexer {
         continue
       }
       if let inline = state.inline, !closes(inline, at: index + 3) {
-        tokens.append(.error(offset: base + index, range: (base + index)..<(base + index + 3), message: "inline shortcodes do not support nesting"))
+        tokens.append(
+          .error(
+            offset: base + index, range: (base + index)..<(base + index + 3),
+            message: "inline shortcodes do not support nesting"))
         state.inline = nil
         index += 3
         continue
@@ -178,7 +181,9 @@ public struct ShortcodeLexer {
       cursor += 1
     }
     return .failure(
-      ShortcodeError(offset: start, message: "unterminated quoted string in shortcode parameter-argument: '\(clipped(from: valueStart))'"))
+      ShortcodeError(
+        offset: start,
+        message: "unterminated quoted string in shortcode parameter-argument: '\(clipped(from: valueStart))'"))
   }
 
   /// A backtick raw string from the backtick at `start`; it may span lines.
@@ -187,7 +192,9 @@ public struct ShortcodeLexer {
     while cursor < bytes.count, bytes[cursor] != UInt8(ascii: "`") { cursor += 1 }
     guard cursor < bytes.count else {
       return .failure(
-        ShortcodeError(offset: start, message: "unterminated raw string in shortcode parameter-argument: '\(clipped(from: start + 1))'"))
+        ShortcodeError(
+          offset: start,
+          message: "unterminated raw string in shortcode parameter-argument: '\(clipped(from: start + 1))'"))
     }
     return .success((text((start + 1)..<cursor), (start + 1)..<cursor, cursor + 1))
   }
@@ -200,7 +207,10 @@ public struct ShortcodeLexer {
     var index = start + 3
 
     func error(_ offset: Int, _ message: String) -> (ShortcodeToken, Int) {
-      (.error(offset: base + offset, range: (base + start)..<(base + max(offset, start + 3)), message: message), offset + 1)
+      (
+        .error(offset: base + offset, range: (base + start)..<(base + max(offset, start + 3)), message: message),
+        offset + 1
+      )
     }
 
     // Escaped: `{{</*` … `*/>}}` is printed literally, without the comment markers.
@@ -227,7 +237,10 @@ public struct ShortcodeLexer {
 
     func add(_ parameterName: String?, _ lexed: (String, Range<Int>, Int), _ quoting: Shortcode.Quoting) {
       let (value, range, next) = lexed
-      parameters.append(.init(name: parameterName, value: value, valueRange: (base + range.lowerBound)..<(base + range.upperBound), quoting: quoting))
+      parameters.append(
+        .init(
+          name: parameterName, value: value, valueRange: (base + range.lowerBound)..<(base + range.upperBound),
+          quoting: quoting))
       index = next
     }
 
@@ -263,12 +276,15 @@ public struct ShortcodeLexer {
       }
       if b == UInt8(ascii: "\\") {
         // Hugo drops a backslash here; `\"…\"` is the legacy quoted positional parameter.
-        guard index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\"") || bytes[index + 1] == UInt8(ascii: "`") else {
+        guard index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\"") || bytes[index + 1] == UInt8(ascii: "`")
+        else {
           index += 1
           continue
         }
         if bytes[index + 1] == UInt8(ascii: "`") { return error(index, "unrecognized escape character") }
-        if kind == 2 { return error(index, "got quoted positional parameter. Cannot mix named and positional parameters") }
+        if kind == 2 {
+          return error(index, "got quoted positional parameter. Cannot mix named and positional parameters")
+        }
         kind = 1
         switch quoted(at: index, legacy: true) {
         case .failure(let failure): return error(failure.offset, failure.message)
@@ -277,7 +293,10 @@ public struct ShortcodeLexer {
         continue
       }
       if name == nil {
-        guard Self.isAlphaNumeric(b) else { return error(index, isClosing ? "closing shortcode has no name: \(unrecognized(at: index))" : unrecognized(at: index)) }
+        guard Self.isAlphaNumeric(b) else {
+          return error(
+            index, isClosing ? "closing shortcode has no name: \(unrecognized(at: index))" : unrecognized(at: index))
+        }
         let nameStart = index
         var inline = false
         while index < bytes.count {
@@ -306,7 +325,9 @@ public struct ShortcodeLexer {
           if state.inline == word { state.inline = nil }
           while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
           guard hasPrefix(close, at: index) else {
-            return error(index, "unclosed shortcode: only spaces may follow the name of a closing tag, found \(describe(at: index))")
+            return error(
+              index,
+              "unclosed shortcode: only spaces may follow the name of a closing tag, found \(describe(at: index))")
           }
           index += close.utf8.count
           break
@@ -317,7 +338,9 @@ public struct ShortcodeLexer {
       if isSelfClosing { return error(index, unrecognized(at: index)) }
       // Parameters.
       if b == UInt8(ascii: "\"") || b == UInt8(ascii: "`") {
-        if kind == 2 { return error(index, "got quoted positional parameter. Cannot mix named and positional parameters") }
+        if kind == 2 {
+          return error(index, "got quoted positional parameter. Cannot mix named and positional parameters")
+        }
         kind = 1
         switch b == UInt8(ascii: "\"") ? quoted(at: index, legacy: false) : raw(at: index) {
         case .failure(let failure): return error(failure.offset, failure.message)
@@ -327,17 +350,22 @@ public struct ShortcodeLexer {
       }
       guard Self.isAlphaNumericOrHyphen(b) else { return error(index, unrecognized(at: index)) }
       let tokenStart = index
-      while index < bytes.count, Self.isAlphaNumericOrHyphen(bytes[index]) || bytes[index] == UInt8(ascii: ".") { index += 1 }
+      while index < bytes.count, Self.isAlphaNumericOrHyphen(bytes[index]) || bytes[index] == UInt8(ascii: ".") {
+        index += 1
+      }
       let token = text(tokenStart..<index)
       guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else {
         if kind == 2 {
           return error(tokenStart, "got positional parameter '\(token)'. Cannot mix named and positional parameters")
         }
         kind = 1
-        parameters.append(.init(name: nil, value: token, valueRange: (base + tokenStart)..<(base + index), quoting: .none))
+        parameters.append(
+          .init(name: nil, value: token, valueRange: (base + tokenStart)..<(base + index), quoting: .none))
         continue
       }
-      if kind == 1 { return error(tokenStart, "got named parameter '\(token)'. Cannot mix named and positional parameters") }
+      if kind == 1 {
+        return error(tokenStart, "got named parameter '\(token)'. Cannot mix named and positional parameters")
+      }
       kind = 2
       index += 1
       while index < bytes.count, Self.isWhitespace(bytes[index]) { index += 1 }

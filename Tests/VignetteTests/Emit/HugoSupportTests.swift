@@ -13,7 +13,9 @@ import Testing
 
   static let image = RenderedImage(
     width: 640, height: 320,
-    variants: [variant("a b", 320, .webp), variant("a b", 640, .webp), variant("a b", 320, .jpeg), variant("a b", 640, .jpeg)],
+    variants: [
+      variant("a b", 320, .webp), variant("a b", 640, .webp), variant("a b", 320, .jpeg), variant("a b", 640, .jpeg),
+    ],
     placeholder: Placeholder(color: "#102030", preview: nil))
 
   static func json(_ files: [(String, Data)], _ path: String) throws -> [String: Any] {
@@ -31,9 +33,16 @@ import Testing
     #expect(entry["width"] as? Int == 640)
     #expect(entry["height"] as? Int == 320)
     #expect(entry["sizes"] as? String == "100vw")
-    #expect(entry["srcset"] as? String == "/images/a%20b.320w.0123abcd.jpeg 320w, /images/a%20b.640w.0123abcd.jpeg 640w")
+    #expect(
+      entry["srcset"] as? String == "/images/a%20b.320w.0123abcd.jpeg 320w, /images/a%20b.640w.0123abcd.jpeg 640w")
     let sources = try #require(entry["sources"] as? [[String: String]])
-    #expect(sources == [["type": "image/webp", "srcset": "/images/a%20b.320w.0123abcd.webp 320w, /images/a%20b.640w.0123abcd.webp 640w"]])
+    #expect(
+      sources == [
+        [
+          "type": "image/webp",
+          "srcset": "/images/a%20b.320w.0123abcd.webp 320w, /images/a%20b.640w.0123abcd.webp 640w",
+        ]
+      ])
     #expect(entry["style"] as? String == "background-color:#102030")
   }
 
@@ -53,21 +62,25 @@ import Testing
   @Test("every template and asset is generated, and the same input gives the same bytes")
   func files() throws {
     let first = try HugoSupport.files(images: [Self.image], videos: [Video(id: "dQw4w9WgXcQ")], sizes: "100vw")
-    #expect(first.map(\.0).sorted() == [
-      "data/vignette/first.json", "data/vignette/images.json", "data/vignette/videos.json",
-      "layouts/_default/_markup/render-image.html", "layouts/partials/vignette/eager.html",
-      "layouts/partials/vignette/image.html", "layouts/partials/vignette/picture.html", "layouts/shortcodes/figure.html",
-      "layouts/shortcodes/youtube.html", "static/vignette/video.css", "static/vignette/video.js",
-    ])
+    #expect(
+      first.map(\.0).sorted() == [
+        "data/vignette/first.json", "data/vignette/images.json", "data/vignette/videos.json",
+        "layouts/_default/_markup/render-image.html", "layouts/partials/vignette/eager.html",
+        "layouts/partials/vignette/image.html", "layouts/partials/vignette/picture.html",
+        "layouts/shortcodes/figure.html",
+        "layouts/shortcodes/youtube.html", "static/vignette/video.css", "static/vignette/video.js",
+      ])
     let second = try HugoSupport.files(images: [Self.image], videos: [Video(id: "dQw4w9WgXcQ")], sizes: "100vw")
     #expect(first.map(\.1) == second.map(\.1))
     // Without videos, nothing is added to static/.
-    #expect(try HugoSupport.files(images: [Self.image], videos: [], sizes: "100vw").allSatisfy { !$0.0.hasPrefix("static/") })
+    #expect(
+      try HugoSupport.files(images: [Self.image], videos: [], sizes: "100vw").allSatisfy { !$0.0.hasPrefix("static/") })
   }
 
   @Test("shortcode ordinals count top-level shortcodes only, as Hugo's .Ordinal does")
   func ordinals() {
-    let text = "{{< note >}}{{< figure src=\"/n.png\" >}}{{< /note >}}{{< youtube dQw4w9WgXcQ >}}{{< x />}}{{< figure src=\"/a.png\" >}}"
+    let text =
+      "{{< note >}}{{< figure src=\"/n.png\" >}}{{< /note >}}{{< youtube dQw4w9WgXcQ >}}{{< x />}}{{< figure src=\"/a.png\" >}}"
     let tokens = ShortcodeLexer(bytes: Array(text.utf8)).tokens()
     let ordinals = HugoSupport.shortcodeOrdinals(tokens)
     let starts = tokens.compactMap { token -> Int? in

@@ -6,8 +6,10 @@ import Testing
 /// The real `hugo` (Debian's 0.111.3 or newer) building a stock site that mounts `output/`.
 @Suite(.serialized) struct HugoSiteTests {
   /// `hugo` on the PATH, if installed.
-  static let hugo = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
-    .map { "\($0)/hugo" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+  static let hugo = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(
+    separator: ":"
+  )
+  .map { "\($0)/hugo" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 
   /// The mounts docs/hugo.md documents. Hugo 0.111 takes the first mount's file for content
   /// and the last one's for layouts: Vignette's rewritten posts come before the original
@@ -87,13 +89,23 @@ import Testing
     #expect(paragraph.contains("src=\"/images/inline%20shot.640w."))
 
     // Every parameter of Hugo's figure keeps its meaning.
-    #expect(page.contains("<figure class=\"wide\"><a href=\"https://example.com/?a=1&amp;b=2\" target=\"_blank\" rel=\"noopener\"><picture>"))
-    #expect(page.contains("</picture></a><figcaption><h4>T</h4><p>C <a href=\"https://x.example/\">Photo by <em>X</em></a></p></figcaption></figure>"))
-    #expect(page.contains("<figure><img src=\"https://example.com/r.png\" alt=\"remote figure\" width=\"10\"></figure>"))
+    #expect(
+      page.contains(
+        "<figure class=\"wide\"><a href=\"https://example.com/?a=1&amp;b=2\" target=\"_blank\" rel=\"noopener\"><picture>"
+      ))
+    #expect(
+      page.contains(
+        "</picture></a><figcaption><h4>T</h4><p>C <a href=\"https://x.example/\">Photo by <em>X</em></a></p></figcaption></figure>"
+      ))
+    #expect(
+      page.contains("<figure><img src=\"https://example.com/r.png\" alt=\"remote figure\" width=\"10\"></figure>"))
     // Anything Vignette did not process stays a plain <img>.
     #expect(page.contains("<img src=\"https://example.com/remote.png\" alt=\"Remote\">"))
     // The video facade, with no iframe until a click, and no raw HTML omitted anywhere.
-    #expect(page.contains("class=\"vignette-video__link\" href=\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\" data-vignette-video=\"dQw4w9WgXcQ\""))
+    #expect(
+      page.contains(
+        "class=\"vignette-video__link\" href=\"https://www.youtube.com/watch?v=dQw4w9WgXcQ\" data-vignette-video=\"dQw4w9WgXcQ\""
+      ))
     #expect(!page.contains("<iframe"))
     #expect(!page.contains("raw HTML omitted"))
     #expect(FileManager.default.fileExists(atPath: hugoSite + "/public/vignette/video.js"))
@@ -119,7 +131,9 @@ import Testing
       </body></html>
 
       """)
-    try site.write("hugo/layouts/_default/list.html", "<!doctype html><html><body>{{ range .Pages }}{{ .Title }}{{ end }}</body></html>\n")
+    try site.write(
+      "hugo/layouts/_default/list.html",
+      "<!doctype html><html><body>{{ range .Pages }}{{ .Title }}{{ end }}</body></html>\n")
     try site.write("hugo/layouts/shortcodes/note.html", "<aside>{{ .Inner | markdownify }}</aside>")
     try site.write("hugo/static/.keep", "")
     try site.write("hugo/data/.keep", "")
@@ -137,12 +151,18 @@ import Testing
     let page = try #require(site.read("hugo/public/every-form/index.html"))
     // Markdown images (inline, reference, in a link, encoded, angle, Unicode) and the figures,
     // one of them in a fence where Hugo runs it too.
-    for alt in ["Alt one", "Ref", "label two", "LABEL TWO", "Linked image", "space", "angle", "café", "A figure", "Raw\nalt", "Hugo runs this one"] {
+    for alt in [
+      "Alt one", "Ref", "label two", "LABEL TWO", "Linked image", "space", "angle", "café", "A figure", "Raw\nalt",
+      "Hugo runs this one",
+    ] {
       let img = page.components(separatedBy: "<img ").first { $0.contains("alt=\"\(alt)\"") }
-      #expect(img?.contains("srcset=") == true && img?.contains("width=\"320\"") == true, "no responsive <img> for \(alt)")
+      #expect(
+        img?.contains("srcset=") == true && img?.contains("width=\"320\"") == true, "no responsive <img> for \(alt)")
     }
     #expect(page.components(separatedBy: "<picture>").count - 1 == 12)
-    #expect(page.components(separatedBy: "fetchpriority=\"high\"").count - 1 == 2, "the cover and the first image of the body")
+    #expect(
+      page.components(separatedBy: "fetchpriority=\"high\"").count - 1 == 2, "the cover and the first image of the body"
+    )
     // The front-matter `cover.image`, through the theme's partial call.
     let header = try #require(Self.element("header", in: page))
     #expect(header.contains("alt=\"The cover; /images/one.jpg is only text here\" fetchpriority=\"high\""))
@@ -167,7 +187,8 @@ import Testing
       #"{"version": 1, "videos": {"dQw4w9WgXcQ": {"origin": "hand", "title": "Rock & \"Roll\" <3 – ロック"}}}"#)
     try site.write(
       "assets/posts/video.md",
-      "Intro.\n\n{{< youtube id=\"dQw4w9WgXcQ\" start=\"30\" title=\"Shortcode title\" >}}\n\n{{< youtube dQw4w9WgXcQ >}}\n")
+      "Intro.\n\n{{< youtube id=\"dQw4w9WgXcQ\" start=\"30\" title=\"Shortcode title\" >}}\n\n{{< youtube dQw4w9WgXcQ >}}\n"
+    )
     _ = try await site.build()
     let run = try Self.buildHugo(site)
     #expect(run.status == 0, "hugo failed:\n\(run.output)")
@@ -177,7 +198,8 @@ import Testing
     video.poster = nil
     let picture = PictureMarkup(urlPrefix: "", sizes: "")
     let expected = [
-      VideoFacade.html(video: video, start: 30, end: nil, shortcodeTitle: "Shortcode title", picture: picture, eager: false),
+      VideoFacade.html(
+        video: video, start: 30, end: nil, shortcodeTitle: "Shortcode title", picture: picture, eager: false),
       VideoFacade.html(video: video, start: nil, end: nil, shortcodeTitle: nil, picture: picture, eager: false),
     ]
     // html/template writes `"` as &#34; where HTMLText writes &quot;; the markup is otherwise the same.
@@ -202,10 +224,11 @@ import Testing
     let page = try #require(site.read("hugo/public/v/index.html"))
     let facades = Self.facades(in: page)
     let picture = PictureMarkup(urlPrefix: "", sizes: "100vw")
-    #expect(facades == [
-      VideoFacade.html(video: video, start: nil, end: nil, shortcodeTitle: nil, picture: picture, eager: false),
-      VideoFacade.html(video: gone, start: nil, end: nil, shortcodeTitle: nil, picture: picture, eager: false),
-    ])
+    #expect(
+      facades == [
+        VideoFacade.html(video: video, start: nil, end: nil, shortcodeTitle: nil, picture: picture, eager: false),
+        VideoFacade.html(video: gone, start: nil, end: nil, shortcodeTitle: nil, picture: picture, eager: false),
+      ])
   }
 
   /// Every video facade of a page, `<figure class="vignette-video…">…</figure>`.
@@ -217,16 +240,23 @@ import Testing
 
   /// The first `<name …>…</name>` of `html`.
   static func element(_ name: String, in html: String) -> String? {
-    guard let open = html.range(of: "<\(name)"), let close = html.range(of: "</\(name)>", range: open.upperBound..<html.endIndex)
+    guard let open = html.range(of: "<\(name)"),
+      let close = html.range(of: "</\(name)>", range: open.upperBound..<html.endIndex)
     else { return nil }
     return String(html[open.lowerBound..<close.upperBound])
   }
 
-  static func expectPicture(_ html: String, alt: String, width: Int, height: Int, sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(html.contains("<picture><source type=\"image/webp\" srcset=\""), "no <picture> with a WebP <source> in:\n\(html)", sourceLocation: sourceLocation)
+  static func expectPicture(
+    _ html: String, alt: String, width: Int, height: Int, sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    #expect(
+      html.contains("<picture><source type=\"image/webp\" srcset=\""), "no <picture> with a WebP <source> in:\n\(html)",
+      sourceLocation: sourceLocation)
     #expect(html.contains(" 320w, "), "no srcset in:\n\(html)", sourceLocation: sourceLocation)
     #expect(html.contains("sizes=\""), "no sizes in:\n\(html)", sourceLocation: sourceLocation)
-    #expect(html.contains("width=\"\(width)\" height=\"\(height)\""), "no width/height in:\n\(html)", sourceLocation: sourceLocation)
+    #expect(
+      html.contains("width=\"\(width)\" height=\"\(height)\""), "no width/height in:\n\(html)",
+      sourceLocation: sourceLocation)
     #expect(html.contains("alt=\"\(alt)\""), "no alt in:\n\(html)", sourceLocation: sourceLocation)
   }
 

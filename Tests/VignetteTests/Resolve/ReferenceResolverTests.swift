@@ -20,8 +20,11 @@ import Testing
     try site.write("assets/posts/bundle/index.md", "post")
     try site.write("assets/posts/bundle/cover.jpg", "x")
     try site.write("outside/secret.png", "secret")
-    try FileManager.default.createSymbolicLink(atPath: site.path("assets/images/link.png"), withDestinationPath: site.path("outside/secret.png"))
-    try FileManager.default.createSymbolicLink(atPath: site.path("assets/images/inside-link.png"), withDestinationPath: site.path("assets/images/only-second.png"))
+    try FileManager.default.createSymbolicLink(
+      atPath: site.path("assets/images/link.png"), withDestinationPath: site.path("outside/secret.png"))
+    try FileManager.default.createSymbolicLink(
+      atPath: site.path("assets/images/inside-link.png"),
+      withDestinationPath: site.path("assets/images/only-second.png"))
     let root = FileSystem.canonical(site.root)
     resolver = ReferenceResolver(content: root + "/assets/posts", assetRoots: [root + "/static", root + "/assets"])
     post = root + "/assets/posts/bundle/index.md"
@@ -68,10 +71,12 @@ import Testing
     #expect(resolve("data:image/png;base64,AAAA").status == .skipped)
   }
 
-  @Test("paths that escape the roots are refused and not read", arguments: [
-    "/../outside/secret.png", "/images/../../outside/secret.png", "../../../outside/secret.png", "/images/link.png",
-    "file:///etc/passwd",
-  ])
+  @Test(
+    "paths that escape the roots are refused and not read",
+    arguments: [
+      "/../outside/secret.png", "/images/../../outside/secret.png", "../../../outside/secret.png", "/images/link.png",
+      "file:///etc/passwd",
+    ])
   func escapes(_ target: String) {
     let resolved = resolve(target)
     #expect(resolved.status == .invalid)
@@ -88,7 +93,9 @@ import Testing
 
   @Test("missing files and folders are reported")
   func missing() {
-    #expect(resolve("/images/nope.png") == ResolvedTarget(status: .missing, message: "image \"/images/nope.png\" not found in the asset roots"))
+    #expect(
+      resolve("/images/nope.png")
+        == ResolvedTarget(status: .missing, message: "image \"/images/nope.png\" not found in the asset roots"))
     #expect(resolve("nope.png").message == "image \"nope.png\" not found next to the post")
     #expect(resolve("/images").status == .invalid)
   }

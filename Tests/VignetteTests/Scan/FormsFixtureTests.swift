@@ -15,7 +15,8 @@ import Testing
     for post in posts {
       try site.write("assets/posts/" + post, FileManager.default.contents(atPath: fixture + "/posts/" + post)!)
     }
-    try site.config(#"{"images": {"widths": [160, 320], "formats": ["webp", "auto"]}, "frontMatterImageKeys": ["hero"]}"#)
+    try site.config(
+      #"{"images": {"widths": [160, 320], "formats": ["webp", "auto"]}, "frontMatterImageKeys": ["hero"]}"#)
     try site.image("assets/images/one.jpg", width: 400, height: 300)
     try site.image("assets/images/two.png", width: 500, height: 250)
     try site.image("assets/images/cover art.jpg", width: 360, height: 200)
@@ -39,7 +40,8 @@ import Testing
       let output = Self.normalized(try #require(site.read("output/content/" + post)))
       let goldenPath = Self.fixture + "/expected/" + post
       if ProcessInfo.processInfo.environment["VIGNETTE_UPDATE_GOLDEN"] != nil {
-        try FileManager.default.createDirectory(atPath: (goldenPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+          atPath: (goldenPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try output.write(toFile: goldenPath, atomically: true, encoding: .utf8)
       }
       let golden = try String(contentsOfFile: goldenPath, encoding: .utf8)
@@ -59,9 +61,12 @@ import Testing
       #expect(statuses.count == source.references.count)
       var ranges: [Range<Int>] = []
       for (reference, status) in zip(source.references, statuses) where reference.kind != .youtube {
-        #expect(status.status == .ok || status.status == .remote, "\(post):\(reference.line): \(reference.target) is \(status.status)")
+        #expect(
+          status.status == .ok || status.status == .remote,
+          "\(post):\(reference.line): \(reference.target) is \(status.status)")
         guard status.status == .ok else { continue }
-        let range = try #require(reference.targetRange, "\(post):\(reference.line):\(reference.column) \(reference.target) has no range")
+        let range = try #require(
+          reference.targetRange, "\(post):\(reference.line):\(reference.column) \(reference.target) has no range")
         if !ranges.contains(range) { ranges.append(range) }
       }
       ranges.sort { $0.lowerBound < $1.lowerBound }
@@ -90,10 +95,13 @@ import Testing
     #expect(report.images == 6)
     #expect(report.rendered == 6)
     let manifest = try site.manifest()
-    #expect(manifest.images.map(\.source).sorted() == [
-      "assets/images/cafe\u{301}.png", "assets/images/cover art.jpg", "assets/images/one.jpg", "assets/images/two.png",
-      "assets/posts/bundle/cover.jpg", "assets/posts/bundle/photos/nested photo.png",
-    ].map { $0.precomposedStringWithCanonicalMapping }.sorted())
+    #expect(
+      manifest.images.map(\.source).sorted()
+        == [
+          "assets/images/cafe\u{301}.png", "assets/images/cover art.jpg", "assets/images/one.jpg",
+          "assets/images/two.png",
+          "assets/posts/bundle/cover.jpg", "assets/posts/bundle/photos/nested photo.png",
+        ].map { $0.precomposedStringWithCanonicalMapping }.sorted())
   }
 
   @Test("the scanner finds every reference of every form at its line and column")
@@ -101,33 +109,35 @@ import Testing
     let scanner = PostScanner(extraImageKeys: ["hero"])
     let scanned = try scanner.scan(path: Self.fixture + "/posts/every-form.md", relativePath: "every-form.md")
     let found = scanned.references.map { "\($0.line):\($0.column) \($0.kind.rawValue) \($0.target)" }
-    #expect(found == [
-      "3:12 frontmatter /images/one.jpg",
-      "3:31 frontmatter /images/two.png",
-      "4:19 frontmatter /images/one.jpg",
-      "8:10 frontmatter /images/cover art.jpg",
-      "12:22 markdown /images/one.jpg",
-      "12:80 html /images/two.png",
-      "14:17 markdown /images/one.jpg",
-      "14:46 markdown /images/two.png",
-      "14:74 markdown /images/two.png",
-      "16:2 markdown /images/one.jpg",
-      "19:1 html /images/two.png",
-      "23:17 markdown /images/cover%20art.jpg",
-      "23:67 markdown /images/cover art.jpg",
-      "23:110 markdown /images/café.png",
-      "25:1 figure /images/one.jpg",
-      "27:1 figure /images/two.png",
-      "33:1 figure /images/one.jpg",
-      "42:1 figure /images/two.png",
-      "47:15 markdown https://example.com/remote.png",
-      "47:61 html //cdn.example.com/x.png",
-    ])
+    #expect(
+      found == [
+        "3:12 frontmatter /images/one.jpg",
+        "3:31 frontmatter /images/two.png",
+        "4:19 frontmatter /images/one.jpg",
+        "8:10 frontmatter /images/cover art.jpg",
+        "12:22 markdown /images/one.jpg",
+        "12:80 html /images/two.png",
+        "14:17 markdown /images/one.jpg",
+        "14:46 markdown /images/two.png",
+        "14:74 markdown /images/two.png",
+        "16:2 markdown /images/one.jpg",
+        "19:1 html /images/two.png",
+        "23:17 markdown /images/cover%20art.jpg",
+        "23:67 markdown /images/cover art.jpg",
+        "23:110 markdown /images/café.png",
+        "25:1 figure /images/one.jpg",
+        "27:1 figure /images/two.png",
+        "33:1 figure /images/one.jpg",
+        "42:1 figure /images/two.png",
+        "47:15 markdown https://example.com/remote.png",
+        "47:61 html //cdn.example.com/x.png",
+      ])
     #expect(scanned.references.filter(\.insideCode).map(\.line) == [42])
     let diagnostics = scanned.diagnostics.map(\.description)
-    #expect(diagnostics == [
-      "\(Self.fixture)/posts/every-form.md:33:1: warning: Hugo renders {{% figure %}} output as markdown, and by default (markup.goldmark.renderer.unsafe = false) drops its HTML; write {{< figure … >}}: {{% figure src=/images/one.jpg alt=unquoted %}}",
-      "\(Self.fixture)/posts/every-form.md:42:1: warning: Hugo runs this shortcode even inside code; write {{</* … */>}} to show the call literally: {{< figure src=\"/images/two.png\" alt=\"Hugo runs this one\" >}}",
-    ])
+    #expect(
+      diagnostics == [
+        "\(Self.fixture)/posts/every-form.md:33:1: warning: Hugo renders {{% figure %}} output as markdown, and by default (markup.goldmark.renderer.unsafe = false) drops its HTML; write {{< figure … >}}: {{% figure src=/images/one.jpg alt=unquoted %}}",
+        "\(Self.fixture)/posts/every-form.md:42:1: warning: Hugo runs this shortcode even inside code; write {{</* … */>}} to show the call literally: {{< figure src=\"/images/two.png\" alt=\"Hugo runs this one\" >}}",
+      ])
   }
 }

@@ -11,77 +11,92 @@ import Testing
     let source = SourceText(text)
     let post = PostScanner().scan(source: source, path: "p.md", relativePath: "p.md")
     return post.references.map { reference in
-      "\(reference.kind.rawValue) \(reference.line):\(reference.column) " + (reference.targetRange.map { source[$0] } ?? "nil")
+      "\(reference.kind.rawValue) \(reference.line):\(reference.column) "
+        + (reference.targetRange.map { source[$0] } ?? "nil")
     }
   }
 
   @Test("raw <img> in any attribute order, quoting and case; inline and in blocks")
   func htmlForms() {
-    #expect(Self.scan("""
-      Text <IMG ALT="a" SRC=/a.png> and <img
-      src = '/b.png'>.
+    #expect(
+      Self.scan(
+        """
+        Text <IMG ALT="a" SRC=/a.png> and <img
+        src = '/b.png'>.
 
-      <p><img data-x="src=/no.png" src="/c.png"><img src=/d.png /></p>
+        <p><img data-x="src=/no.png" src="/c.png"><img src=/d.png /></p>
 
-      """) == ["html 1:6 /a.png", "html 1:35 /b.png", "html 4:4 /c.png", "html 4:43 /d.png"])
+        """) == ["html 1:6 /a.png", "html 1:35 /b.png", "html 4:4 /c.png", "html 4:43 /d.png"])
   }
 
   @Test("raw HTML inside a blockquote and a list item")
   func htmlInContainers() {
-    #expect(Self.scan("""
-      Intro.
+    #expect(
+      Self.scan(
+        """
+        Intro.
 
-      > <img src="/a.png" alt="quoted">
+        > <img src="/a.png" alt="quoted">
 
-      - <img src="/b.png">
+        - <img src="/b.png">
 
-      > <div>
-      > <img alt="second line"
-      >   src="/c.png">
-      > </div>
+        > <div>
+        > <img alt="second line"
+        >   src="/c.png">
+        > </div>
 
-      """) == ["html 3:3 /a.png", "html 5:3 /b.png", "html 8:3 /c.png"])
+        """) == ["html 3:3 /a.png", "html 5:3 /b.png", "html 8:3 /c.png"])
   }
 
-  @Test("reference definitions anywhere: after use, in a blockquote, with the destination on the next line; code is skipped")
+  @Test(
+    "reference definitions anywhere: after use, in a blockquote, with the destination on the next line; code is skipped"
+  )
   func definitions() {
-    #expect(Self.scan("""
-      ![one][First] ![two][second] ![three]
+    #expect(
+      Self.scan(
+        """
+        ![one][First] ![two][second] ![three]
 
-      ```
-      [first]: /wrong.png
-      ```
+        ```
+        [first]: /wrong.png
+        ```
 
-      > [FIRST]: /a.png "title"
+        > [FIRST]: /a.png "title"
 
-      [second]:
-        /b.png
+        [second]:
+          /b.png
 
-      * [three]: </c d.png>
+        * [three]: </c d.png>
 
-      """) == ["markdown 1:1 /a.png", "markdown 1:15 /b.png", "markdown 1:30 /c d.png"])
+        """) == ["markdown 1:1 /a.png", "markdown 1:15 /b.png", "markdown 1:30 /c d.png"])
   }
 
   @Test("the inner content of Hugo's highlight shortcode is code; other paired shortcodes' is markdown")
   func highlightInner() {
-    #expect(Self.scan("""
-      Intro.
+    #expect(
+      Self.scan(
+        """
+        Intro.
 
-      {{< highlight markdown >}}
-      ![shown as code](/a.png) <img src="/b.png">
-      {{< /highlight >}}
+        {{< highlight markdown >}}
+        ![shown as code](/a.png) <img src="/b.png">
+        {{< /highlight >}}
 
-      {{< details >}}![real](/c.png){{< /details >}}
+        {{< details >}}![real](/c.png){{< /details >}}
 
-      """) == ["markdown 7:16 /c.png"])
+        """) == ["markdown 7:16 /c.png"])
   }
 
   @Test("images in links, with titles, nested brackets and escaped parentheses")
   func inlineForms() {
-    #expect(Self.scan(#"""
-      [![a [nested] alt](/a.png 'T')](/page) ![b](/b\(1\).png "x") ![c](</c d.png> (t)) ![e](
-      /e.png)
+    #expect(
+      Self.scan(
+        #"""
+        [![a [nested] alt](/a.png 'T')](/page) ![b](/b\(1\).png "x") ![c](</c d.png> (t)) ![e](
+        /e.png)
 
-      """#) == ["markdown 1:2 /a.png", "markdown 1:40 /b\\(1\\).png", "markdown 1:62 /c d.png", "markdown 1:83 /e.png"])
+        """#) == [
+          "markdown 1:2 /a.png", "markdown 1:40 /b\\(1\\).png", "markdown 1:62 /c d.png", "markdown 1:83 /e.png",
+        ])
   }
 }

@@ -39,13 +39,22 @@ import Testing
     ("simple with markup", "{{% sc1 %}}", ["%sc1%"]),
     ("with spaces", "{{<     sc1     >}}", ["<sc1>"]),
     ("indented on new line", "Hello\n    {{% sc1 %}}", ["%sc1%"]),
-    ("mismatched rightDelim", "{{< sc1 %}}",
-     ["error:unrecognized character in shortcode action: U+0025 '%'. Note: Parameters with non-alphanumeric args must be quoted"]),
+    (
+      "mismatched rightDelim", "{{< sc1 %}}",
+      [
+        "error:unrecognized character in shortcode action: U+0025 '%'. Note: Parameters with non-alphanumeric args must be quoted"
+      ]
+    ),
     ("inner, markup", "{{% sc1 %}} inner {{% /sc1 %}}", ["%sc1%", "%/sc1%"]),
     ("close, but no open", "{{< /sc1 >}}", ["error:got closing shortcode, but none is open"]),
-    ("close wrong", "{{< sc1 >}}{{< /another >}}", ["<sc1>", "error:closing tag for shortcode 'another' does not match start tag"]),
-    ("close, but no open, more", "{{< sc1 >}}{{< /sc1 >}}{{< /another >}}",
-     ["<sc1>", "</sc1>", "error:closing tag for shortcode 'another' does not match start tag"]),
+    (
+      "close wrong", "{{< sc1 >}}{{< /another >}}",
+      ["<sc1>", "error:closing tag for shortcode 'another' does not match start tag"]
+    ),
+    (
+      "close, but no open, more", "{{< sc1 >}}{{< /sc1 >}}{{< /another >}}",
+      ["<sc1>", "</sc1>", "error:closing tag for shortcode 'another' does not match start tag"]
+    ),
     ("close with extra keyword", "{{< sc1 >}}{{< /sc1 keyword>}}", ["<sc1>", "error:unclosed shortcode"]),
     ("float param, positional", "{{< sc1 3.14 >}}", ["<sc1 3.14>"]),
     ("float param, named", "{{< sc1 param1=3.14 >}}", ["<sc1 param1=3.14>"]),
@@ -60,55 +69,108 @@ import Testing
     ("self-closing", "{{< sc1 />}}", ["<sc1/>"]),
     ("multiple self-closing", "{{< sc1 />}}{{< sc1 />}}", ["<sc1/>", "<sc1/>"]),
     ("self-closing with param", "{{< sc1 param1 />}}", ["<sc1 param1/>"]),
-    ("multiple different self-closing with param", "{{< sc1 param1 />}}{{< sc2 param1 />}}", ["<sc1 param1/>", "<sc2 param1/>"]),
+    (
+      "multiple different self-closing with param", "{{< sc1 param1 />}}{{< sc2 param1 />}}",
+      ["<sc1 param1/>", "<sc2 param1/>"]
+    ),
     ("nested simple", "{{< sc1 >}}{{< sc2 >}}{{< /sc1 >}}", ["<sc1>", "<sc2>", "</sc1>"]),
-    ("nested complex", "{{< sc1 >}}ab{{% sc2 param1 %}}cd{{< sc3 >}}ef{{< /sc3 >}}gh{{% /sc2 %}}ij{{< /sc1 >}}kl",
-     ["<sc1>", "%sc2 param1%", "<sc3>", "</sc3>", "%/sc2%", "</sc1>"]),
+    (
+      "nested complex", "{{< sc1 >}}ab{{% sc2 param1 %}}cd{{< sc3 >}}ef{{< /sc3 >}}gh{{% /sc2 %}}ij{{< /sc1 >}}kl",
+      ["<sc1>", "%sc2 param1%", "<sc3>", "</sc3>", "%/sc2%", "</sc1>"]
+    ),
     ("two quoted params", "{{< sc1 \"param nr. 1\" \"param nr. 2\" >}}", ["<sc1 param nr. 1 param nr. 2>"]),
-    ("two named params", "{{< sc1 param1=\"Hello World\" param2=\"p2Val\">}}", ["<sc1 param1=Hello World param2=p2Val>"]),
+    (
+      "two named params", "{{< sc1 param1=\"Hello World\" param2=\"p2Val\">}}",
+      ["<sc1 param1=Hello World param2=p2Val>"]
+    ),
     ("escaped quotes", "{{< sc1 param1=\\\"Hello World\\\"  >}}", ["<sc1 param1=Hello World>"]),
     ("escaped quotes, positional param", "{{< sc1 \\\"param1\\\"  >}}", ["<sc1 param1>"]),
-    ("escaped quotes inside escaped quotes", "{{< sc1 param1=\\\"Hello \\\"escaped\\\" World\\\"  >}}",
-     ["error:got positional parameter 'escaped'. Cannot mix named and positional parameters"]),
-    ("escaped quotes inside nonescaped quotes", "{{< sc1 param1=\"Hello \\\"escaped\\\" World\"  >}}",
-     ["<sc1 param1=Hello \"escaped\" World>"]),
-    ("escaped quotes inside nonescaped quotes in positional param", "{{< sc1 \"Hello \\\"escaped\\\" World\"  >}}",
-     ["<sc1 Hello \"escaped\" World>"]),
-    ("escaped raw string, named param", "{{< sc1 param1=\\\(bt)Hello World\\\(bt) >}}", ["error:unrecognized escape character"]),
-    ("escaped raw string, positional param", "{{< sc1 param1 \\\(bt)Hello World\\\(bt) >}}", ["error:unrecognized escape character"]),
-    ("two raw string params", "{{< sc1\(bt)Hello World\(bt)\(bt)Second Param\(bt) >}}", ["<sc1 Hello World Second Param>"]),
-    ("unterminated quote", "{{< sc1 param2=\"Hello World>}}",
-     ["error:unterminated quoted string in shortcode parameter-argument: 'Hello World>}}'"]),
-    ("unterminated raw string", "{{< sc1\(bt)Hello World >}}",
-     ["error:unterminated raw string in shortcode parameter-argument: 'Hello World >}}'"]),
-    ("unterminated raw string in second argument", "{{< sc1\(bt)Hello World\(bt)\(bt)Second Param >}}",
-     ["error:unterminated raw string in shortcode parameter-argument: 'Second Param >}}'"]),
-    ("one named param, one not", "{{< sc1 param1=\"Hello World\" p2 >}}",
-     ["error:got positional parameter 'p2'. Cannot mix named and positional parameters"]),
-    ("one named param, one quoted positional param, both raw strings", "{{< sc1 param1=\(bt)Hello World\(bt)\(bt)Second Param\(bt) >}}",
-     ["error:got quoted positional parameter. Cannot mix named and positional parameters"]),
-    ("one named param, one quoted positional param", "{{< sc1 param1=\"Hello World\" \"And Universe\" >}}",
-     ["error:got quoted positional parameter. Cannot mix named and positional parameters"]),
-    ("one quoted positional param, one named param", "{{< sc1 \"param1\" param2=\"And Universe\" >}}",
-     ["error:got named parameter 'param2'. Cannot mix named and positional parameters"]),
-    ("ono positional param, one not", "{{< sc1 param1 param2=\"Hello World\">}}",
-     ["error:got named parameter 'param2'. Cannot mix named and positional parameters"]),
+    (
+      "escaped quotes inside escaped quotes", "{{< sc1 param1=\\\"Hello \\\"escaped\\\" World\\\"  >}}",
+      ["error:got positional parameter 'escaped'. Cannot mix named and positional parameters"]
+    ),
+    (
+      "escaped quotes inside nonescaped quotes", "{{< sc1 param1=\"Hello \\\"escaped\\\" World\"  >}}",
+      ["<sc1 param1=Hello \"escaped\" World>"]
+    ),
+    (
+      "escaped quotes inside nonescaped quotes in positional param", "{{< sc1 \"Hello \\\"escaped\\\" World\"  >}}",
+      ["<sc1 Hello \"escaped\" World>"]
+    ),
+    (
+      "escaped raw string, named param", "{{< sc1 param1=\\\(bt)Hello World\\\(bt) >}}",
+      ["error:unrecognized escape character"]
+    ),
+    (
+      "escaped raw string, positional param", "{{< sc1 param1 \\\(bt)Hello World\\\(bt) >}}",
+      ["error:unrecognized escape character"]
+    ),
+    (
+      "two raw string params", "{{< sc1\(bt)Hello World\(bt)\(bt)Second Param\(bt) >}}",
+      ["<sc1 Hello World Second Param>"]
+    ),
+    (
+      "unterminated quote", "{{< sc1 param2=\"Hello World>}}",
+      ["error:unterminated quoted string in shortcode parameter-argument: 'Hello World>}}'"]
+    ),
+    (
+      "unterminated raw string", "{{< sc1\(bt)Hello World >}}",
+      ["error:unterminated raw string in shortcode parameter-argument: 'Hello World >}}'"]
+    ),
+    (
+      "unterminated raw string in second argument", "{{< sc1\(bt)Hello World\(bt)\(bt)Second Param >}}",
+      ["error:unterminated raw string in shortcode parameter-argument: 'Second Param >}}'"]
+    ),
+    (
+      "one named param, one not", "{{< sc1 param1=\"Hello World\" p2 >}}",
+      ["error:got positional parameter 'p2'. Cannot mix named and positional parameters"]
+    ),
+    (
+      "one named param, one quoted positional param, both raw strings",
+      "{{< sc1 param1=\(bt)Hello World\(bt)\(bt)Second Param\(bt) >}}",
+      ["error:got quoted positional parameter. Cannot mix named and positional parameters"]
+    ),
+    (
+      "one named param, one quoted positional param", "{{< sc1 param1=\"Hello World\" \"And Universe\" >}}",
+      ["error:got quoted positional parameter. Cannot mix named and positional parameters"]
+    ),
+    (
+      "one quoted positional param, one named param", "{{< sc1 \"param1\" param2=\"And Universe\" >}}",
+      ["error:got named parameter 'param2'. Cannot mix named and positional parameters"]
+    ),
+    (
+      "ono positional param, one not", "{{< sc1 param1 param2=\"Hello World\">}}",
+      ["error:got named parameter 'param2'. Cannot mix named and positional parameters"]
+    ),
     ("commented out", "{{</* sc1 */>}}", ["text:{{< sc1 >}}"]),
     ("commented out, with asterisk inside", "{{</* sc1 \"**/*.pdf\" */>}}", ["text:{{< sc1 \"**/*.pdf\" >}}"]),
     ("commented out, missing close", "{{</* sc1 >}}", ["error:comment must be closed"]),
     ("commented out, misplaced close", "{{</* sc1 >}}*/", ["error:comment must be closed"]),
     ("basic inline", "{{< sc1.inline >}}Hello World{{< /sc1.inline >}}", ["<sc1.inline>", "</sc1.inline>"]),
-    ("basic inline with space", "{{< sc1.inline >}}Hello World{{< / sc1.inline >}}", ["<sc1.inline>", "</sc1.inline>"]),
-    ("inline self closing", "{{< sc1.inline >}}Hello World{{< /sc1.inline >}}Hello World{{< sc1.inline />}}",
-     ["<sc1.inline>", "</sc1.inline>", "<sc1.inline/>"]),
-    ("inline self closing, then a new inline",
-     "{{< sc1.inline >}}Hello World{{< /sc1.inline >}}Hello World{{< sc1.inline />}}{{< sc2.inline >}}Hello World{{< /sc2.inline >}}",
-     ["<sc1.inline>", "</sc1.inline>", "<sc1.inline/>", "<sc2.inline>", "</sc2.inline>"]),
-    ("inline with template syntax", "{{< sc1.inline >}}{{ .Get 0 }}{{ .Get 1 }}{{< /sc1.inline >}}", ["<sc1.inline>", "</sc1.inline>"]),
-    ("inline with nested shortcode (not supported)", "{{< sc1.inline >}}Hello World{{< sc1 >}}{{< /sc1.inline >}}",
-     ["<sc1.inline>", "error:inline shortcodes do not support nesting"]),
-    ("inline case mismatch", "{{< sc1.Inline >}}Hello World{{< /sc1.Inline >}}",
-     ["error:period in shortcode name only allowed for inline identifiers"]),
+    (
+      "basic inline with space", "{{< sc1.inline >}}Hello World{{< / sc1.inline >}}", ["<sc1.inline>", "</sc1.inline>"]
+    ),
+    (
+      "inline self closing", "{{< sc1.inline >}}Hello World{{< /sc1.inline >}}Hello World{{< sc1.inline />}}",
+      ["<sc1.inline>", "</sc1.inline>", "<sc1.inline/>"]
+    ),
+    (
+      "inline self closing, then a new inline",
+      "{{< sc1.inline >}}Hello World{{< /sc1.inline >}}Hello World{{< sc1.inline />}}{{< sc2.inline >}}Hello World{{< /sc2.inline >}}",
+      ["<sc1.inline>", "</sc1.inline>", "<sc1.inline/>", "<sc2.inline>", "</sc2.inline>"]
+    ),
+    (
+      "inline with template syntax", "{{< sc1.inline >}}{{ .Get 0 }}{{ .Get 1 }}{{< /sc1.inline >}}",
+      ["<sc1.inline>", "</sc1.inline>"]
+    ),
+    (
+      "inline with nested shortcode (not supported)", "{{< sc1.inline >}}Hello World{{< sc1 >}}{{< /sc1.inline >}}",
+      ["<sc1.inline>", "error:inline shortcodes do not support nesting"]
+    ),
+    (
+      "inline case mismatch", "{{< sc1.Inline >}}Hello World{{< /sc1.Inline >}}",
+      ["error:period in shortcode name only allowed for inline identifiers"]
+    ),
   ]
 
   @Test("Hugo's shortcode lexer cases", arguments: cases.indices)
@@ -146,12 +208,15 @@ import Testing
   func positionalURL() {
     #expect(
       Self.lex("{{< youtube https://youtu.be/x >}}")
-        == ["error:unrecognized character in shortcode action: U+003A ':'. Note: Parameters with non-alphanumeric args must be quoted"])
+        == [
+          "error:unrecognized character in shortcode action: U+003A ':'. Note: Parameters with non-alphanumeric args must be quoted"
+        ])
   }
 
   @Test("after an error the lexer goes on, so every problem of a page is reported")
   func continuesAfterErrors() {
-    let tokens = ShortcodeLexer(bytes: Array("{{< a \"x\n >}} text {{< figure src=\"/b.png\" >}} {{< /nope >}}".utf8)).tokens()
+    let tokens = ShortcodeLexer(bytes: Array("{{< a \"x\n >}} text {{< figure src=\"/b.png\" >}} {{< /nope >}}".utf8))
+      .tokens()
     let kinds = tokens.map { token -> String in
       switch token {
       case .tag(let tag): return tag.name

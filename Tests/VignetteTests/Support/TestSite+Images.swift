@@ -134,7 +134,8 @@ enum TestSources {
     """.utf8)
 
   /// An IPTC-IIM record (Photoshop APP13 payload) with a by-line.
-  static let iptc: [UInt8] = Array("Photoshop 3.0".utf8) + [0] + Array("8BIM".utf8) + [0x04, 0x04, 0, 0, 0, 0, 0, 12]
+  static let iptc: [UInt8] =
+    Array("Photoshop 3.0".utf8) + [0] + Array("8BIM".utf8) + [0x04, 0x04, 0, 0, 0, 0, 0, 12]
     + [0x1C, 0x02, 0x50, 0x00, 0x07] + Array("Someone".utf8) + [0]
 }
 

@@ -12,7 +12,9 @@ final class TestSite {
   /// An empty project with `assets/posts` and `assets/images`.
   init(_ name: String = #function) throws {
     let safe = name.filter { $0.isLetter || $0.isNumber }
-    root = FileManager.default.temporaryDirectory.appendingPathComponent("vignette-\(safe)-\(UUID().uuidString.prefix(8))").path
+    root =
+      FileManager.default.temporaryDirectory.appendingPathComponent("vignette-\(safe)-\(UUID().uuidString.prefix(8))")
+      .path
     try FileManager.default.createDirectory(atPath: root + "/assets/posts", withIntermediateDirectories: true)
     try FileManager.default.createDirectory(atPath: root + "/assets/images", withIntermediateDirectories: true)
     try VipsLibrary.start()
