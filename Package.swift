@@ -21,16 +21,18 @@ let package = Package(
     .systemLibrary(
       name: "CCmarkGFM", pkgConfig: "libcmark-gfm",
       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+    .systemLibrary(name: "CGumbo", pkgConfig: "gumbo", providers: [.apt(["libgumbo-dev"])]),
     // Non-variadic wrappers over libvips' NULL-terminated option calls.
     .target(
       name: "CVipsShim", dependencies: ["CVips"], linkerSettings: [.linkedLibrary("webpmux"), .linkedLibrary("webp")]),
     // Swift owners of the C pointers: the only modules that import the C libraries.
     .target(name: "Vips", dependencies: ["CVipsShim", "CVips"]),
     .target(name: "Markdown", dependencies: ["CCmarkGFM"]),
+    .target(name: "HTML", dependencies: ["CGumbo"]),
     .target(
       name: "Vignette",
       dependencies: [
-        "Vips", "Markdown",
+        "Vips", "Markdown", "HTML",
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Yams", package: "Yams"),
       ]),
@@ -40,7 +42,7 @@ let package = Package(
         "Vignette",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .testTarget(name: "VignetteTests", dependencies: ["Vignette", "Vips", "Markdown"], exclude: ["Fixtures"]),
+    .testTarget(name: "VignetteTests", dependencies: ["Vignette", "Vips", "Markdown", "HTML"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6]
 )
