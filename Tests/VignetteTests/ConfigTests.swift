@@ -71,6 +71,16 @@ struct ConfigTests {
     #expect(config.youtube.offline)
     #expect(config.youtube.lockfile == "lock.json")
     #expect(config.frontMatterImageKeys == ["hero"])
+    #expect(config.remoteCache == nil)
+  }
+
+  @Test("remoteCache: a URL, read-only off unless given")
+  func remoteCache() throws {
+    #expect(
+      try decode(#"{"remoteCache": {"url": "http://cache:8080/v"}}"#).remoteCache == .init(url: "http://cache:8080/v"))
+    #expect(
+      try decode(#"{"remoteCache": {"url": "https://c.example", "readOnly": true}}"#).remoteCache
+        == .init(url: "https://c.example", readOnly: true))
   }
 
   @Test(
@@ -94,6 +104,13 @@ struct ConfigTests {
       (#"{"youtube": {"offline": "yes"}}"#, "youtube.offline", "expected true or false"),
       (#"{"youtube": {"oembed": "ftp://x"}}"#, "youtube.oembed", "http or https"),
       (#"{"output": ""}"#, "output", "must not be empty"),
+      (#"{"remoteCache": "http://cache"}"#, "remoteCache", "expected an object"),
+      (#"{"remoteCache": {}}"#, "remoteCache.url", "is required"),
+      (#"{"remoteCache": {"url": 5}}"#, "remoteCache.url", "expected a string"),
+      (#"{"remoteCache": {"url": "cache:9090"}}"#, "remoteCache.url", "http or https"),
+      (#"{"remoteCache": {"url": "http://u:p@cache"}}"#, "remoteCache.url", "VIGNETTE_REMOTE_CACHE_HEADER"),
+      (#"{"remoteCache": {"url": "http://cache", "readOnly": "yes"}}"#, "remoteCache.readOnly", "true or false"),
+      (#"{"remoteCache": {"url": "http://cache", "token": "x"}}"#, "remoteCache.token", "unknown key"),
     ])
   func badValues(json: String, keyPath: String, message: String) {
     let failure = error(json)

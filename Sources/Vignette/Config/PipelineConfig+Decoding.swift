@@ -92,6 +92,7 @@ extension PipelineConfig {
       root, "",
       allowed: [
         "$schema", "version", "content", "assetRoots", "output", "cache", "images", "youtube", "frontMatterImageKeys",
+        "remoteCache",
       ])
     if let value = top["$schema"] { _ = try r.string(value, "$schema") }
     if let value = top["version"] {
@@ -115,7 +116,18 @@ extension PipelineConfig {
     }
     if let value = top["images"] { config.images = try decodeImages(value, r) }
     if let value = top["youtube"] { config.youtube = try decodeYouTube(value, r) }
+    if let value = top["remoteCache"] { config.remoteCache = try decodeRemoteCache(value, r) }
     return config
+  }
+
+  private static func decodeRemoteCache(_ value: Any, _ r: ConfigReader) throws -> RemoteCacheSettings {
+    let object = try r.object(value, "remoteCache", allowed: ["url", "readOnly"])
+    guard let raw = object["url"] else { throw r.fail("remoteCache.url", "is required") }
+    let url = try r.string(raw, "remoteCache.url")
+    if let problem = RemoteCacheSettings.problem(url: url) { throw r.fail("remoteCache.url", problem) }
+    var settings = RemoteCacheSettings(url: url)
+    if let value = object["readOnly"] { settings.readOnly = try r.bool(value, "remoteCache.readOnly") }
+    return settings
   }
 
   private static func nonEmpty(_ value: String, _ path: String, _ r: ConfigReader) throws -> String {

@@ -18,13 +18,44 @@ public struct PipelineConfig: Sendable, Equatable {
   public var youtube = YouTubeSettings()
   /// Front-matter keys that hold images, on top of the standard ones.
   public var frontMatterImageKeys: [String] = []
+  /// The shared HTTP cache behind the local one; none by default.
+  public var remoteCache: RemoteCacheSettings?
 
   public init() {}
 
   public static func == (a: Self, b: Self) -> Bool {
     a.version == b.version && a.content == b.content && a.assetRoots == b.assetRoots && a.output == b.output
       && a.cache == b.cache && a.images == b.images && a.youtube == b.youtube
-      && a.frontMatterImageKeys == b.frontMatterImageKeys
+      && a.frontMatterImageKeys == b.frontMatterImageKeys && a.remoteCache == b.remoteCache
+  }
+}
+
+/// The `remoteCache` section: an HTTP cache in the Bazel remote-cache layout (`/cas/<sha256>`
+/// for variant bytes, `/ac/<key>` for render records). The auth header never comes from here,
+/// only from the `VIGNETTE_REMOTE_CACHE_HEADER` environment variable.
+public struct RemoteCacheSettings: Sendable, Equatable {
+  /// Base URL, `http` or `https`; `/cas/…` and `/ac/…` are appended to its path.
+  public var url: String
+  /// Download only, never upload (builds of untrusted code, such as pull requests from forks).
+  public var readOnly = false
+
+  public init(url: String, readOnly: Bool = false) {
+    self.url = url
+    self.readOnly = readOnly
+  }
+
+  /// Why `url` cannot be a remote cache's base URL, or nil when it can.
+  public static func problem(url: String) -> String? {
+    guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
+      let host = parsed.host, !host.isEmpty
+    else { return "must be an http or https URL, found \"\(url)\"" }
+    guard parsed.query == nil, parsed.fragment == nil else {
+      return "must not have a query or fragment, found \"\(url)\""
+    }
+    guard parsed.user == nil, parsed.password == nil else {
+      return "must not carry credentials; set VIGNETTE_REMOTE_CACHE_HEADER instead"
+    }
+    return nil
   }
 }
 

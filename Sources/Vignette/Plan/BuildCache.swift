@@ -100,6 +100,16 @@ public final class BuildCache: @unchecked Sendable {
     sourcesChanged = false
   }
 
+  /// Drops the index entries of sources not in `files` and writes the index (for gc).
+  func retainSources(_ files: Set<String>) throws {
+    lock.withLock {
+      let before = sources.count
+      sources = sources.filter { files.contains($0.key) }
+      if sources.count != before { sourcesChanged = true }
+    }
+    try save()
+  }
+
   /// Copies (or hard-links) a cached variant to `path`, atomically. Returns false when the
   /// file was already there with the right size.
   func materialize(_ variant: RenderedVariant, at path: String) throws -> Bool {

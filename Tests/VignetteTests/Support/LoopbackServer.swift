@@ -17,6 +17,8 @@ final class LoopbackServer: @unchecked Sendable {
     /// Seconds to wait before answering (to be slower than a client's timeout).
     var delay: TimeInterval = 0
     var headers: [String: String] = [:]
+    /// The `Content-Length` sent, when it should differ from the body's (a truncated answer).
+    var declaredLength: Int?
 
     static func json(_ object: Any, status: Int = 200) -> Reply {
       Reply(status: status, contentType: "application/json", body: try! JSONSerialization.data(withJSONObject: object))
@@ -44,6 +46,8 @@ final class LoopbackServer: @unchecked Sendable {
   /// Answers by route; the first is used up, the last one repeats.
   private var script: [String: [Reply]] = [:]
   private var log: [String] = []
+  /// The headers of the last request for each route, names in lower case.
+  private var received: [String: [String: String]] = [:]
   private var stopped = false
 
   init() throws {
@@ -90,6 +94,9 @@ final class LoopbackServer: @unchecked Sendable {
 
   func count(_ route: String) -> Int { requests.filter { $0 == route }.count }
 
+  /// The headers of the last request for `route`, names in lower case.
+  func headers(of route: String) -> [String: String] { lock.withLock { received[route] ?? [:] } }
+
   /// Closes the listening socket: later connections are refused.
   func stop() {
     let first = lock.withLock {
@@ -122,12 +129,19 @@ final class LoopbackServer: @unchecked Sendable {
       request += buffer[0..<count]
       if Self.endOfHead(request) { break }
     }
-    let line = String(decoding: request, as: UTF8.self).split(separator: "\r\n").first ?? ""
-    let parts = line.split(separator: " ")
+    let lines = String(decoding: request, as: UTF8.self).components(separatedBy: "\r\n\r\n")[0]
+      .split(separator: "\r\n")
+    let parts = (lines.first ?? "").split(separator: " ")
     guard parts.count >= 2 else { return }
     let route = Self.route(String(parts[1]))
+    var headers: [String: String] = [:]
+    for line in lines.dropFirst() {
+      guard let colon = line.firstIndex(of: ":") else { continue }
+      headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
     let reply: Reply = lock.withLock {
       log.append(route)
+      received[route] = headers
       guard var replies = script[route], !replies.isEmpty else {
         return Reply.text("no route \(route)", status: 404)
       }
@@ -137,7 +151,7 @@ final class LoopbackServer: @unchecked Sendable {
     }
     if reply.delay > 0 { Thread.sleep(forTimeInterval: reply.delay) }
     var head =
-      "HTTP/1.1 \(reply.status) Status\r\nContent-Type: \(reply.contentType)\r\nContent-Length: \(reply.body.count)\r\nConnection: close\r\n"
+      "HTTP/1.1 \(reply.status) Status\r\nContent-Type: \(reply.contentType)\r\nContent-Length: \(reply.declaredLength ?? reply.body.count)\r\nConnection: close\r\n"
     for (name, value) in reply.headers { head += "\(name): \(value)\r\n" }
     let bytes = Array((head + "\r\n").utf8) + Array(reply.body)
     var sent = 0

@@ -4,8 +4,9 @@ import Foundation
   import FoundationNetworking
 #endif
 
-/// Time, size and concurrency limits for the requests a build makes to YouTube. Builds use
-/// the defaults; tests shorten them so a scripted slow server does not slow the suite.
+/// Time, size and concurrency limits for the requests a build makes (to YouTube, and to the
+/// remote cache with `NetworkLimits.remoteCache`). Builds use the defaults; tests shorten
+/// them so a scripted slow server does not slow the suite.
 struct NetworkLimits: Sendable {
   /// Seconds with no progress at all (connecting included) before a request is given up.
   /// URLSession on Linux counts this in whole seconds, so it is rounded up to at least 1.
@@ -24,6 +25,12 @@ struct NetworkLimits: Sendable {
   var maxMetadataBytes = 64 * 1024
   /// Largest thumbnail accepted (a 1280×720 maxresdefault is about 100–250 KB).
   var maxPosterBytes = 4 * 1024 * 1024
+
+  /// The remote cache's: no retries (a failing cache is given up for the build and the work
+  /// done locally), 8 transfers at once, objects up to 256 MiB.
+  static let remoteCache = NetworkLimits(
+    connectTimeout: 5, totalTimeout: 60, retries: 0, backoff: 0, maxRetryAfter: 0, concurrency: 8,
+    maxMetadataBytes: 1024 * 1024, maxPosterBytes: 256 * 1024 * 1024)
 }
 
 /// One HTTP answer, whatever its status.
@@ -55,10 +62,12 @@ enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
   }
 }
 
-/// A small GET-only client over URLSession (libcurl on Linux) that enforces a total timeout
-/// and a byte cap while the body arrives, instead of buffering whatever a server sends.
+/// A small client over URLSession (libcurl on Linux) that enforces a total timeout and a byte
+/// cap while the body arrives, instead of buffering whatever a server sends. YouTube's oEmbed
+/// and thumbnails use its `get`, the remote cache `send` with `HEAD` and `PUT`.
 final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
   let limits: NetworkLimits
+  let userAgent: String
   private var session: URLSession!
   private let lock = NSLock()
   private var pending: [Int: Pending] = [:]
@@ -69,8 +78,9 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     var body = Data()
   }
 
-  init(limits: NetworkLimits) {
+  init(limits: NetworkLimits, userAgent: String = "Vignette (+https://github.com/) oEmbed client") {
     self.limits = limits
+    self.userAgent = userAgent
     super.init()
     let configuration = URLSessionConfiguration.ephemeral
     configuration.timeoutIntervalForRequest = max(1, limits.connectTimeout.rounded(.up))
@@ -85,12 +95,26 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
   /// Ends the session once its requests are done (the session holds its delegate strongly).
   func shutdown() { session.finishTasksAndInvalidate() }
 
-  /// One attempt at `url`, stopped when the body passes `limit` bytes or the total timeout
-  /// passes. Any status is returned; failures to get one are thrown as `HTTPFailure`.
+  /// One `GET` of `url`; see `send`.
   func get(_ url: URL, limit: Int) async throws -> HTTPResponse {
+    try await send("GET", url, limit: limit)
+  }
+
+  /// One attempt at `method` on `url` with `headers` and `body`, stopped when the answer's
+  /// body passes `limit` bytes or the total timeout passes. Any status is returned; failures
+  /// to get one are thrown as `HTTPFailure`.
+  func send(
+    _ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil, limit: Int
+  ) async throws -> HTTPResponse {
     var request = URLRequest(url: url)
+    request.httpMethod = method
     request.timeoutInterval = max(1, limits.connectTimeout.rounded(.up))
-    request.setValue("Vignette (+https://github.com/) oEmbed client", forHTTPHeaderField: "User-Agent")
+    request.setValue(userAgent, forHTTPHeaderField: "User-Agent")
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    if let body {
+      request.httpBody = body
+      request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+    }
     let task = session.dataTask(with: request)
     let id = task.taskIdentifier
     return try await withTaskCancellationHandler {
