@@ -53,8 +53,8 @@ public struct HTMLElement: Sendable, Hashable {
 public struct HTMLDocument: Sendable {
   /// The tags recorded in `elements`. Others are walked through, not recorded.
   public static let recordedTags: Set<String> = [
-    "a", "base", "body", "figure", "head", "iframe", "img", "link", "meta", "noscript", "picture", "source",
-    "template", "video", "audio",
+    "a", "base", "body", "figure", "head", "iframe", "img", "link", "meta", "noscript", "picture", "script",
+    "source", "template", "video", "audio",
   ]
 
   /// Recorded elements in the HTML namespace (never inline SVG or MathML), in document order.

@@ -172,9 +172,10 @@ public enum HugoSupport {
       width = largest.width
       height = largest.height
       self.sizes = sizes
-      if image.fallbackHasSrcset { srcset = RenderedImage.srcset(image.fallback, url: PictureMarkup.encode) }
+      if image.fallbackHasSrcset { srcset = RenderedImage.srcset(image.fallback) { PictureMarkup.encode($0.urlPath) } }
       sources = image.formats.dropLast().map {
-        Source(type: $0.mimeType, srcset: RenderedImage.srcset(image.candidates($0), url: PictureMarkup.encode))
+        Source(
+          type: $0.mimeType, srcset: RenderedImage.srcset(image.candidates($0)) { PictureMarkup.encode($0.urlPath) })
       }
       style = image.placeholder?.style
     }

@@ -50,9 +50,9 @@ extension RenderedImage {
     return format != .svg && format != .gif && fallback.count > 1
   }
 
-  /// `srcset` of `variants` with `w` descriptors; `url` turns a URL path into what is written.
-  public static func srcset(_ variants: [RenderedVariant], url: (String) -> String) -> String {
-    variants.map { "\(url($0.urlPath)) \($0.width)w" }.joined(separator: ", ")
+  /// `srcset` of `variants` with `w` descriptors; `url` turns a variant into what is written.
+  public static func srcset(_ variants: [RenderedVariant], url: (RenderedVariant) -> String) -> String {
+    variants.map { "\(url($0)) \($0.width)w" }.joined(separator: ", ")
   }
 }
 

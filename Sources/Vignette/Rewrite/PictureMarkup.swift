@@ -7,10 +7,20 @@ public struct PictureMarkup: Sendable {
   /// Prepended to every URL path (`../static` for a page opened from disk, `` for a site).
   public var urlPrefix: String
   public var sizes: String
+  /// Site mode: the folder of the source's URL exactly as the page wrote it (`../images/`,
+  /// `https://example.com/blog/images/`, or empty), character references kept. Variants sit
+  /// beside their source, so each URL is this plus the variant's file name, in the page's
+  /// own style (relative stays relative). `urlPrefix` is not used then.
+  public var folderURL: String?
+  /// An attribute written on every `<picture>` (site mode's `data-vignette`), so a later run
+  /// recognises the markup as Vignette's and never wraps it again.
+  public var marker: String?
 
-  public init(urlPrefix: String, sizes: String) {
+  public init(urlPrefix: String, sizes: String, folderURL: String? = nil, marker: String? = nil) {
     self.urlPrefix = urlPrefix
     self.sizes = sizes
+    self.folderURL = folderURL
+    self.marker = marker
   }
 
   /// A URL path percent-encoded for use in `src` and `srcset` (spaces, commas, non-ASCII).
@@ -20,7 +30,21 @@ public struct PictureMarkup: Sendable {
     return path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
   }
 
-  func url(_ path: String) -> String { HTMLText.escape(urlPrefix + Self.encode(path)) }
+  /// The URL of `variant` as written in an attribute.
+  func url(_ variant: RenderedVariant) -> String {
+    guard let folderURL else { return HTMLText.escape(urlPrefix + Self.encode(variant.urlPath)) }
+    return folderURL.replacingOccurrences(of: "\"", with: "&quot;") + HTMLText.escape(Self.encode(variant.fileName))
+  }
+
+  /// `<picture>`'s start tag, with the marker when there is one.
+  var pictureStart: String { marker.map { "<picture \($0)>" } ?? "<picture>" }
+
+  /// One `<source>` of `format` with `variants` as its `srcset`.
+  func source(_ format: VariantFormat, _ variants: [RenderedVariant], sizes: String?) -> String {
+    var html = "<source type=\"\(format.mimeType)\" srcset=\"\(srcset(variants))\""
+    if let sizes { html += " sizes=\"\(HTMLText.escape(sizes))\"" }
+    return html + ">"
+  }
 
   /// The `<picture>` element. `eager` marks the first image of a page: it loads at once with
   /// high priority; every other image is lazy.
@@ -30,7 +54,7 @@ public struct PictureMarkup: Sendable {
     let fallback = image.fallback
     guard let largest = fallback.last else { return "" }
     var attributes = [
-      "src=\"\(url(largest.urlPath))\""
+      "src=\"\(url(largest))\""
     ]
     if image.fallbackHasSrcset {
       attributes.append("srcset=\"\(srcset(fallback))\"")
@@ -47,14 +71,12 @@ public struct PictureMarkup: Sendable {
       attributes.append("style=\"\(HTMLText.escape(placeholder.style))\"")
       attributes.append("onload=\"this.style.background='none'\"")
     }
-    var html = "<picture>"
-    for format in image.formats.dropLast() {
-      html +=
-        "<source type=\"\(format.mimeType)\" srcset=\"\(srcset(image.candidates(format)))\" sizes=\"\(HTMLText.escape(sizes))\">"
-    }
+    var html = pictureStart
+    for format in image.formats.dropLast() { html += source(format, image.candidates(format), sizes: sizes) }
     html += "<img \(attributes.joined(separator: " "))></picture>"
     return html
   }
 
+  /// `srcset` of `variants` with `w` descriptors.
   func srcset(_ variants: [RenderedVariant]) -> String { RenderedImage.srcset(variants, url: url) }
 }

@@ -1,0 +1,244 @@
+import Foundation
+import HTML
+
+/// Rewrites one generated page in place, byte for byte: only the `<img>` tags it turns into
+/// `<picture>` (or the theme's own source-less `<picture>`), the YouTube `<iframe>`s it turns
+/// into facades, and one stylesheet link and one script for pages with a video change; every
+/// other byte stays as the generator wrote it. The markup comes from `PictureMarkup` and
+/// `VideoFacade`, the same code as markdown mode's.
+public struct SiteRewriter: Sendable {
+  /// The `sizes` written where the theme gave none.
+  public var sizes: String
+  /// Site paths of the facade's stylesheet and script (content-hashed names).
+  public var facadeStylesheet: String
+  public var facadeScript: String
+
+  /// The facade's stylesheet in site mode: markdown mode's, plus a variant that fills the
+  /// box a theme drew for its iframe (Hugo's padding-bottom wrapper and the like).
+  public static let facadeCSS =
+    VideoFacade.css + """
+
+      .vignette-video--fill{margin:0}
+      .vignette-video--fill>.vignette-video__frame{aspect-ratio:auto;height:100%}
+      .vignette-video--fill>figcaption{display:none}
+      """
+
+  public init(sizes: String, facadeStylesheet: String, facadeScript: String) {
+    self.sizes = sizes
+    self.facadeStylesheet = facadeStylesheet
+    self.facadeScript = facadeScript
+  }
+
+  /// A rendered image with the size of the file it was made from, so no candidate is ever
+  /// heavier than what the page loaded before.
+  public struct Rendered: Sendable {
+    public var image: RenderedImage
+    /// Bytes of each file the theme's markup pointed at, by path relative to the site folder.
+    public var fileBytes: [String: Int64]
+
+    public init(image: RenderedImage, fileBytes: [String: Int64]) {
+      self.image = image
+      self.fileBytes = fileBytes
+    }
+  }
+
+  /// What a rewrite did to a page.
+  public struct Outcome: Sendable {
+    public var bytes: [UInt8]
+    public var images = 0
+    public var videos = 0
+  }
+
+  /// The key under which site mode renders an image's request (a file, and for a `srcset`
+  /// the widths it needs).
+  public static func renderKey(_ action: SitePage.Action) -> String? {
+    switch action {
+    case .replace(let file, _, _): return file
+    case .addSources(let file, _, let candidates):
+      return file + "|" + candidates.map { String($0.width) }.joined(separator: ",")
+    default: return nil
+    }
+  }
+
+  /// The bytes of `page` with every image in `rendered` (by `renderKey`) and every video in
+  /// `videos` (by id) rewritten.
+  public func rewrite(_ page: SitePage, rendered: [String: Rendered], videos: [String: Video]) -> Outcome {
+    let bytes = page.source.bytes
+    let elements = page.document.elements
+    var edits: [(range: Range<Int>, text: String)] = []
+    var outcome = Outcome(bytes: bytes)
+    for image in page.images {
+      guard let key = Self.renderKey(image.action), let result = rendered[key] else { continue }
+      let img = elements[image.element]
+      switch image.action {
+      case .replace(let file, _, let picture):
+        guard let markup = replacement(img, bytes: bytes, result: result, file: file, picture: picture) else {
+          continue
+        }
+        if let picture {
+          let start = elements[picture]
+          let at = start.attributes.last?.range.upperBound ?? (start.startTag.lowerBound + "<picture".utf8.count)
+          edits.append((at..<at, " " + SitePage.marker))
+        }
+        edits.append((img.startTag, markup))
+        outcome.images += 1
+      case .addSources(_, _, let candidates):
+        guard let sources = addedSources(img, bytes: bytes, result: result, candidates: candidates) else { continue }
+        edits.append(
+          (img.startTag, "<picture \(SitePage.marker)>" + sources + text(bytes, img.startTag) + "</picture>"))
+        outcome.images += 1
+      default:
+        continue
+      }
+    }
+    let root = rootPrefix(page.address)
+    var firstFacade: Int?
+    for embed in page.videos {
+      guard let video = videos[embed.id] else { continue }
+      let iframe = elements[embed.element]
+      let picture = PictureMarkup(urlPrefix: root, sizes: sizes, marker: SitePage.marker)
+      var html = VideoFacade.html(
+        video: video, start: embed.start, end: embed.end, shortcodeTitle: embed.title, picture: picture, eager: false)
+      let opening = "<figure class=\"vignette-video"
+      if let style = iframe["style"], html.hasPrefix(opening) {
+        // The theme sized the iframe to fill its wrapper; the facade takes its place and size.
+        html =
+          "<figure style=\"\(HTMLText.escape(style))\" class=\"vignette-video vignette-video--fill"
+          + html.dropFirst(opening.count)
+      }
+      edits.append((iframe.range, html))
+      firstFacade = firstFacade ?? iframe.range.lowerBound
+      outcome.videos += 1
+    }
+    if let firstFacade {
+      let link = "<link rel=\"stylesheet\" href=\"\(root)\(facadeStylesheet)\" \(SitePage.marker)>"
+      let at = page.document.headEndTag?.lowerBound ?? firstFacade
+      edits.append((at..<at, link))
+      let script = "<script src=\"\(root)\(facadeScript)\" defer \(SitePage.marker)></script>"
+      let end = page.document.bodyEndTag?.lowerBound ?? bytes.count
+      edits.append((end..<end, script))
+    }
+    guard !edits.isEmpty else { return outcome }
+    outcome.bytes = Self.apply(edits, to: bytes)
+    return outcome
+  }
+
+  /// Applies non-overlapping edits; insertions at the same offset keep their order.
+  static func apply(_ edits: [(range: Range<Int>, text: String)], to bytes: [UInt8]) -> [UInt8] {
+    let ordered = edits.enumerated().sorted {
+      ($0.element.range.lowerBound, $0.element.range.isEmpty ? 0 : 1, $0.offset)
+        < ($1.element.range.lowerBound, $1.element.range.isEmpty ? 0 : 1, $1.offset)
+    }
+    var result: [UInt8] = []
+    result.reserveCapacity(bytes.count + edits.reduce(0) { $0 + $1.text.utf8.count })
+    var cursor = 0
+    for (_, edit) in ordered where edit.range.lowerBound >= cursor {
+      result += bytes[cursor..<edit.range.lowerBound]
+      result += Array(edit.text.utf8)
+      cursor = edit.range.upperBound
+    }
+    result += bytes[cursor...]
+    return result
+  }
+
+  func text(_ bytes: [UInt8], _ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+
+  /// The site root as a URL prefix without its final `/` (`../..`, `.`, or the base path).
+  func rootPrefix(_ address: SiteAddress) -> String {
+    let url = address.url(toSitePath: "/")
+    return url.isEmpty ? "." : String(url.dropLast())
+  }
+
+  /// The raw `src` of `img` (quotes removed, character references kept).
+  func rawValue(_ attribute: HTMLAttribute, _ bytes: [UInt8]) -> String {
+    guard let range = attribute.valueRange else { return "" }
+    var raw = text(bytes, range)
+    if let first = raw.first, first == "\"" || first == "'", raw.count >= 2, raw.last == first {
+      raw = String(raw.dropFirst().dropLast())
+    }
+    return raw
+  }
+
+  /// `<picture>` markup for a bare `<img>` (or the `<img>` of the theme's source-less
+  /// `<picture>`, whose own start and end tags then stay): modern-format `<source>`s and the
+  /// theme's `<img>` with a new `src`, `srcset`, `sizes`, `width`, `height` and placeholder.
+  func replacement(_ img: HTMLElement, bytes: [UInt8], result: Rendered, file: String, picture: Int?) -> String? {
+    guard let src = img.attribute("src") else { return nil }
+    let image = result.image
+    let original = result.fileBytes[file] ?? .max
+    guard let fallbackFormat = image.formats.last, image.formats.count > 0 else { return nil }
+    // Never heavier than the file the page loaded before: a format with a variant larger than
+    // it gets no <source>; a fallback variant larger than it gives way to the original.
+    var fallback = image.candidates(fallbackFormat).filter { Int64($0.bytes) <= original }
+    if fallback.last?.width != image.width {
+      fallback.append(
+        RenderedVariant(
+          key: "", fileName: (file as NSString).lastPathComponent, urlPath: "/" + file, width: image.width,
+          height: image.height, format: fallbackFormat, bytes: Int(original)))
+    }
+    let raw = rawValue(src, bytes)
+    let (folder, _, suffix) = SiteAddress.split(raw)
+    let themeSizes = img["sizes"]
+    let markup = PictureMarkup(urlPrefix: "", sizes: themeSizes ?? sizes, folderURL: String(folder))
+    var html = picture == nil ? "<picture \(SitePage.marker)>" : ""
+    for format in image.formats.dropLast() {
+      let variants = image.candidates(format)
+      guard !variants.isEmpty, variants.allSatisfy({ Int64($0.bytes) <= original }) else { continue }
+      html += markup.source(format, variants, sizes: themeSizes ?? sizes)
+    }
+    let largest = fallback.last!
+    var added = ""
+    if fallback.count > 1 && fallbackFormat != .gif {
+      added += " srcset=\"\(markup.srcset(fallback))\""
+      if themeSizes == nil { added += " sizes=\"\(HTMLText.escape(sizes))\"" }
+    }
+    let width = img["width"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    let height = img["height"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    switch (width, height, img.attribute("width"), img.attribute("height")) {
+    case (_, _, nil, nil): added += " width=\"\(image.width)\" height=\"\(image.height)\""
+    case (let width?, _, _, nil) where image.width > 0:
+      added += " height=\"\(Int((Double(width) * Double(image.height) / Double(image.width)).rounded()))\""
+    case (_, let height?, nil, _) where image.height > 0:
+      added += " width=\"\(Int((Double(height) * Double(image.width) / Double(image.height)).rounded()))\""
+    default: break
+    }
+    if let placeholder = image.placeholder, img.attribute("style") == nil, img.attribute("onload") == nil {
+      added += " style=\"\(HTMLText.escape(placeholder.style))\" onload=\"this.style.background='none'\""
+    }
+    // The theme's tag as written, with the new src (query and fragment kept) and the
+    // added attributes after its last one.
+    let tag = img.startTag
+    let srcURL = markup.url(largest) + suffix.replacingOccurrences(of: "\"", with: "&quot;")
+    let insertAt = img.attributes.last!.range.upperBound
+    let edited = Self.apply(
+      [(src.range, "src=\"\(srcURL)\""), (insertAt..<insertAt, added)].map {
+        ($0.0.lowerBound - tag.lowerBound..<$0.0.upperBound - tag.lowerBound, $0.1)
+      }, to: Array(bytes[tag]))
+    html += String(decoding: edited, as: UTF8.self)
+    return picture == nil ? html + "</picture>" : html
+  }
+
+  /// Modern-format `<source>`s for an `<img>` whose `srcset` the theme wrote, at the theme's
+  /// widths; a format is left out when any of its variants is heavier than the theme's
+  /// candidate of the same width. Nil when no format is left.
+  func addedSources(_ img: HTMLElement, bytes: [UInt8], result: Rendered, candidates: [SitePage.Candidate]) -> String? {
+    guard let srcset = img.attribute("srcset") else { return nil }
+    let image = result.image
+    let firstURL = SitePage.srcsetCandidates(rawValue(srcset, bytes)).first?.url ?? ""
+    let markup = PictureMarkup(urlPrefix: "", sizes: sizes, folderURL: String(SiteAddress.split(firstURL).folder))
+    let sameFolder = Set(candidates.map { ($0.file as NSString).deletingLastPathComponent }).count == 1
+    guard sameFolder else { return nil }
+    var html = ""
+    // Rendered in the modern formats only: the theme's own candidates stay the fallback.
+    for format in image.formats {
+      let variants = image.candidates(format)
+      let fits = variants.allSatisfy { variant in
+        guard let theirs = candidates.first(where: { $0.width == variant.width }) else { return true }
+        return Int64(variant.bytes) <= result.fileBytes[theirs.file] ?? 0
+      }
+      guard !variants.isEmpty, fits else { continue }
+      html += markup.source(format, variants, sizes: img["sizes"])
+    }
+    return html.isEmpty ? nil : html
+  }
+}
