@@ -81,43 +81,58 @@ static int alpha_is_opaque(VipsImage *in) {
   return least >= opaque;
 }
 
+// Whether libvips must convert the source through ICC to make it sRGB: an embedded profile
+// (the pixel values mean what the profile says), or CMYK (imported with libvips' CMYK
+// profile). An untagged RGB or grey source is sRGB by the web's rule and keeps its values:
+// routing it through an sRGB-to-sRGB ICC transform shifts them (white became 249,253,254).
+static int needs_icc(VipsImage *header) {
+  return vips_image_get_typeof(header, VIPS_META_ICC_NAME) != 0 ||
+         vips_image_get_interpretation(header) == VIPS_INTERPRETATION_CMYK;
+}
+
 int cvips_thumbnail_file(const char *path, int width, int fail_on, VipsImage **out) {
+  VipsImage *header = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+  if (!header) return -1;
+  int icc = needs_icc(header);
+  int alpha = vips_image_hasalpha(header);
+  const char *loader = NULL;
+  vips_image_get_string(header, VIPS_META_LOADER, &loader);
+  int png = loader && strstr(loader, "png") != NULL;
+  g_object_unref(header);
   // PNG has no shrink-on-load, and vips_thumbnail resizes an image with alpha in
   // premultiplied float: three to four times the work of the same image without alpha.
   // Many PNGs carry an alpha band that is opaque everywhere (exported wallpapers,
   // screenshots); decode those once into memory, check, and resize without the band.
-  const char *loader = vips_foreign_find_load(path);
-  if (loader && strstr(loader, "Png")) {
-    VipsImage *header = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
-    if (!header) return -1;
-    int alpha = vips_image_hasalpha(header);
-    g_object_unref(header);
-    if (alpha) {
-      VipsImage *seq = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                                                (VipsFailOn)fail_on, NULL);
-      if (!seq) return -1;
-      VipsImage *decoded = vips_image_copy_memory(seq);
-      g_object_unref(seq);
-      if (!decoded) return -1;
-      int opaque = alpha_is_opaque(decoded);
-      VipsImage *source = NULL;
-      int failed = opaque < 0;
-      if (!failed && opaque) {
-        failed = vips_extract_band(decoded, &source, 0, "n", vips_image_get_bands(decoded) - 1, NULL);
-      } else if (!failed) {
-        source = decoded;
-        g_object_ref(source);
-      }
-      g_object_unref(decoded);
-      if (failed) return -1;
-      int result = vips_thumbnail_image(source, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
-                                        "export_profile", "srgb", NULL);
-      g_object_unref(source);
-      return result;
+  if (png && alpha) {
+    VipsImage *seq = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                              (VipsFailOn)fail_on, NULL);
+    if (!seq) return -1;
+    VipsImage *decoded = vips_image_copy_memory(seq);
+    g_object_unref(seq);
+    if (!decoded) return -1;
+    int opaque = alpha_is_opaque(decoded);
+    VipsImage *source = NULL;
+    int failed = opaque < 0;
+    if (!failed && opaque) {
+      failed = vips_extract_band(decoded, &source, 0, "n", vips_image_get_bands(decoded) - 1, NULL);
+    } else if (!failed) {
+      source = decoded;
+      g_object_ref(source);
     }
+    g_object_unref(decoded);
+    if (failed) return -1;
+    int result = icc ? vips_thumbnail_image(source, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
+                                            "export_profile", "srgb", NULL)
+                     : vips_thumbnail_image(source, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
+                                            NULL);
+    g_object_unref(source);
+    return result;
   }
-  return vips_thumbnail(path, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
-                        "export_profile", "srgb", "fail_on", (VipsFailOn)fail_on, NULL);
+  if (icc)
+    return vips_thumbnail(path, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, "export_profile",
+                          "srgb", "fail_on", (VipsFailOn)fail_on, NULL);
+  return vips_thumbnail(path, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, "fail_on",
+                        (VipsFailOn)fail_on, NULL);
 }
 
 int cvips_thumbnail_image(VipsImage *in, int width, VipsImage **out) {

@@ -62,7 +62,7 @@ public struct RenderPlan: Sendable, Hashable {
 /// Decides which variants a source gets.
 public enum VariantPlanner {
   /// Bumped whenever rendering changes in a way that changes output bytes.
-  public static let engineVersion = "2"
+  public static let engineVersion = "3"
 
   /// Configured widths not above the source width, plus the source width when it is smaller
   /// than the largest configured width. Ascending, never empty.
