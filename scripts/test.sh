@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the Swift suite (unit, end-to-end, Hugo and HTTP tests) and the browser
-# checks in headless Chromium. Installs what is missing first.
+# Runs every test: the Swift suite (unit, end-to-end, Hugo and HTTP tests), the themed-site
+# checks (real Hugo themes before and after `--site`) and the browser checks in headless
+# Chromium. Installs what is missing first.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 2
@@ -9,6 +10,9 @@ if [ -s scripts/requirements.txt ]; then
 fi
 status=0
 swift test || status=1
+if [ -x Tests/themes/run.sh ]; then
+  Tests/themes/run.sh || status=1
+fi
 if [ -x Tests/browser/run.sh ]; then
   Tests/browser/run.sh || status=1
 fi

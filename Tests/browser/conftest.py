@@ -1,8 +1,6 @@
 """Fixtures for the browser checks: the example site built once per run, a loopback server for
 it, one headless Chromium, and one visit of the example post per viewport."""
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -50,10 +48,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def artifacts():
-    root = Path(os.environ.get("VIGNETTE_TEST_ARTIFACTS") or example_site.REPO / ".test-artifacts")
-    folder = root / "browser"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return example_site.artifacts_folder("browser")
 
 
 @pytest.fixture(scope="session")

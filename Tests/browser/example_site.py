@@ -110,6 +110,13 @@ def fake_youtube(thumbnails):
     return server
 
 
+def artifacts_folder(name):
+    """.test-artifacts/NAME (or under $VIGNETTE_TEST_ARTIFACTS), created."""
+    folder = Path(os.environ.get("VIGNETTE_TEST_ARTIFACTS") or REPO / ".test-artifacts") / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def vignette_binary():
     binary = Path(os.environ.get("VIGNETTE") or REPO / ".build" / "debug" / "vignette")
     if not os.access(binary, os.X_OK):

@@ -10,15 +10,6 @@ if ! command -v chromium >/dev/null && [ ! -x /usr/lib/chromium/chromium ]; then
   echo "browser tests: chromium is not installed (run scripts/setup.sh)" >&2
   exit 2
 fi
-if [ -s scripts/requirements.txt ]; then
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r scripts/requirements.txt || exit 2
-fi
-if [ -z "${VIGNETTE:-}" ]; then
-  # Incremental; quick after `swift test` has built the debug products.
-  if ! build_log=$(swift build --product vignette 2>&1); then
-    echo "$build_log" | tail -30 >&2
-    echo "browser tests: swift build failed" >&2
-    exit 2
-  fi
-fi
+source Tests/prepare.sh
+prepare_checks "browser tests"
 exec python3 -m pytest Tests/browser -p no:cacheprovider -q -rfE "$@"
