@@ -38,6 +38,8 @@ public final class Pipeline: Sendable {
     options.progress?(.stage("scan"))
     let posts = scanPosts(&report)
     report.posts = posts.count
+    // Templates of the site or its theme that Vignette's Hugo output would shadow or undo.
+    report.diagnostics += HugoThemeCheck.warnings(project: project, posts: posts)
 
     // Resolve.
     options.progress?(.stage("resolve"))

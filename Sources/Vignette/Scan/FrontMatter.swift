@@ -94,19 +94,8 @@ public struct FrontMatter: Sendable {
   }
 
   private mutating func parse(_ source: SourceText) {
-    let text = source[contentRange]
     do {
-      switch format {
-      case .toml:
-        let table = try TOMLTable(string: text)
-        values = Self.plain(table)
-      case .yaml:
-        let loaded = try Yams.load(yaml: text)
-        values = loaded.map(Self.plainYAML) ?? .table([:])
-      case .json:
-        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
-        values = Self.plainJSON(object)
-      }
+      values = try Self.decode(source[contentRange], as: format)
     } catch let error as TOMLParseError {
       let offset = source.offset(
         line: contentRange.isEmpty
@@ -128,6 +117,15 @@ public struct FrontMatter: Sendable {
     } catch {
       let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
       parseError = (contentRange.lowerBound, "invalid \(format.rawValue.uppercased()) front matter: \(detail)")
+    }
+  }
+
+  /// The values of a TOML, YAML or JSON document (front matter, or a Hugo config file).
+  static func decode(_ text: String, as format: Format) throws -> FrontMatterValue {
+    switch format {
+    case .toml: return plain(try TOMLTable(string: text))
+    case .yaml: return try Yams.load(yaml: text).map(plainYAML) ?? .table([:])
+    case .json: return plainJSON(try JSONSerialization.jsonObject(with: Data(text.utf8)))
     }
   }
 
