@@ -60,7 +60,9 @@ struct Console {
     }
     if !differences.isEmpty && !common.quiet {
       Terminal.error(
-        "vignette: \(differences.count) difference\(differences.count == 1 ? "" : "s"); `vignette build` brings output/ up to date"
+        "vignette: \(differences.count) difference\(differences.count == 1 ? "" : "s"); "
+          + (report.pages != nil
+            ? "`vignette build --site` would make these changes" : "`vignette build` brings output/ up to date")
       )
     }
     let status: Int32 = report.diagnostics.hasErrors || !differences.isEmpty ? 1 : 0
@@ -115,8 +117,12 @@ struct Console {
       r.rendered == 0
       ? "nothing to encode (\(r.reused) image\(r.reused == 1 ? "" : "s") reused from the cache)"
       : "\(r.rendered) image\(r.rendered == 1 ? "" : "s") rendered, \(r.reused) reused"
+    let what =
+      r.pages.map { pages in
+        "\(pages) page\(pages == 1 ? "" : "s"), \(r.references) references (\(r.remote ?? 0) remote left as written)"
+      } ?? "\(r.posts) post\(r.posts == 1 ? "" : "s"), \(r.references) references"
     var line =
-      "\(checkOnly ? "Checked" : "Built") \(r.posts) post\(r.posts == 1 ? "" : "s"), \(r.references) references, \(r.images) images, \(r.videos) videos: \(work); \(r.variants) variants (\(bytes.string(fromByteCount: r.bytesOut)) from \(bytes.string(fromByteCount: r.bytesIn)))"
+      "\(checkOnly ? "Checked" : "Built") \(what), \(r.images) images, \(r.videos) videos: \(work); \(r.variants) variants (\(bytes.string(fromByteCount: r.bytesOut)) from \(bytes.string(fromByteCount: r.bytesIn)))"
     if !checkOnly { line += "; \(r.written) files written, \(r.removed) removed" }
     line += String(format: " in %.2fs", r.seconds)
     if r.errors + r.warnings > 0 {

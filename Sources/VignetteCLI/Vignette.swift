@@ -36,6 +36,16 @@ struct CommonOptions: ParsableArguments {
   @Option(name: .long, help: "The pipeline config.")
   var config = "pipeline.json"
 
+  @Option(
+    name: .long,
+    help: "Site mode: rewrite this generator output folder (e.g. public) in place, after the generator ran.")
+  var site: String?
+
+  @Option(
+    name: .customLong("base-url"),
+    help: "Site mode: where the site is served (e.g. https://example.com/blog/); default: each page's canonical link.")
+  var baseURL: String?
+
   @Option(name: .long, help: "Images processed at once (default: number of cores).")
   var jobs: Int?
 
@@ -62,6 +72,8 @@ struct CommonOptions: ParsableArguments {
     options.vipsThreads = vipsThreads
     options.offline = offline ? true : nil
     options.checkOnly = checkOnly
+    options.site = site
+    options.baseURL = baseURL
     return options
   }
 }

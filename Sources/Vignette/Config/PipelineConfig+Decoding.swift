@@ -92,6 +92,7 @@ extension PipelineConfig {
       root, "",
       allowed: [
         "$schema", "version", "content", "assetRoots", "output", "cache", "images", "youtube", "frontMatterImageKeys",
+        "site", "baseURL",
         "remoteCache",
       ])
     if let value = top["$schema"] { _ = try r.string(value, "$schema") }
@@ -113,6 +114,14 @@ extension PipelineConfig {
     if let value = top["cache"] { config.cache = try nonEmpty(r.string(value, "cache"), "cache", r) }
     if let value = top["frontMatterImageKeys"] {
       config.frontMatterImageKeys = try r.strings(value, "frontMatterImageKeys")
+    }
+    if let value = top["site"] { config.site = try nonEmpty(r.string(value, "site"), "site", r) }
+    if let value = top["baseURL"] {
+      let url = try r.string(value, "baseURL")
+      guard SiteBase(url: url) != nil else {
+        throw r.fail("baseURL", "must be an http or https URL or a path starting with /, found \"\(url)\"")
+      }
+      config.baseURL = url
     }
     if let value = top["images"] { config.images = try decodeImages(value, r) }
     if let value = top["youtube"] { config.youtube = try decodeYouTube(value, r) }

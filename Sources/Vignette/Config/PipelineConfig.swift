@@ -18,6 +18,11 @@ public struct PipelineConfig: Sendable, Equatable {
   public var youtube = YouTubeSettings()
   /// Front-matter keys that hold images, on top of the standard ones.
   public var frontMatterImageKeys: [String] = []
+  /// Site mode: the generator's output folder (`public`), rewritten in place after it builds.
+  public var site: String?
+  /// Site mode: where the site is served (`https://example.com/blog/`); otherwise each page's
+  /// `<link rel=canonical>` or `<base href>` tells, and root-relative URLs are taken as `/`.
+  public var baseURL: String?
   /// The shared HTTP cache behind the local one; none by default.
   public var remoteCache: RemoteCacheSettings?
 

@@ -25,6 +25,32 @@ public struct Project: Sendable {
     return try Project(config: config, root: (absolute as NSString).deletingLastPathComponent, configFile: display)
   }
 
+  /// Site mode's project: `site` (absolute) is both what is read and where everything is
+  /// written; the cache and lockfile are as configured, outside it. The content folder is
+  /// only used to name a page's source post in diagnostics: the configured one when it
+  /// exists, else `content/` (Hugo's) when that exists.
+  public init(siteConfig config: PipelineConfig, root: String, configFile: String, site: String) throws(ConfigError) {
+    let base = FileSystem.canonical(root)
+    self.config = config
+    self.root = base
+    self.configFile = configFile
+    func absolute(_ path: String) -> String { FileSystem.canonical(path.hasPrefix("/") ? path : base + "/" + path) }
+    let folder = FileSystem.canonical(site)
+    guard FileSystem.isDirectory(folder) else {
+      throw ConfigError(file: configFile, keyPath: "site", message: "folder \"\(site)\" does not exist")
+    }
+    let configured = absolute(config.content)
+    content = FileSystem.isDirectory(configured) ? configured : absolute("content")
+    assetRoots = []
+    output = folder
+    cache = absolute(config.cache)
+    if FileSystem.isInside(cache, folder) {
+      throw ConfigError(
+        file: configFile, keyPath: "cache", message: "\"\(config.cache)\" must be outside the site folder \"\(site)\"")
+    }
+    lockfile = absolute(config.youtube.lockfile)
+  }
+
   /// Checks `config` against the file system under `root`.
   public init(config: PipelineConfig, root: String, configFile: String = "pipeline.json") throws(ConfigError) {
     let base = FileSystem.canonical(root)

@@ -11,6 +11,11 @@ public struct BuildOptions: Sendable {
   public var offline: Bool?
   /// Check mode: verify and compare, write nothing.
   public var checkOnly = false
+  /// Site mode (`--site DIR`): rewrite a generator's output folder in place. Overrides the
+  /// config's `site`; relative to the current folder.
+  public var site: String?
+  /// Site mode: overrides the config's `baseURL`.
+  public var baseURL: String?
   /// Timeouts, retries and caps for YouTube requests; tests shorten them.
   var network = NetworkLimits()
   /// Called with progress as images finish.
@@ -44,6 +49,9 @@ public struct BuildReport: Sendable, Codable {
   public var bytesIn: Int64 = 0
   public var bytesOut: Int64 = 0
   public var seconds = 0.0
+  /// Site mode: pages read, and remote images left as written.
+  public var pages: Int?
+  public var remote: Int?
   /// In check mode: output files that differ from what a build would write.
   public var differences: [String] = []
 

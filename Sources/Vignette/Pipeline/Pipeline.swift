@@ -17,6 +17,9 @@ public final class Pipeline: Sendable {
 
   /// Loads the config named in `options` and builds.
   public static func run(_ options: BuildOptions) async throws -> BuildReport {
+    if let (project, base) = try siteProject(options) {
+      return try await SiteBuild(pipeline: Pipeline(project: project, options: options), base: base).run()
+    }
     let project = try Project.load(configPath: options.configPath)
     return try await Pipeline(project: project, options: options).run()
   }
@@ -60,23 +63,31 @@ public final class Pipeline: Sendable {
     options.progress?(.stage("plan"))
     let workers = RenderWorkers(count: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
     defer { workers.shutdown() }
-    var sources: [String: (urlPath: String, name: String)] = [:]
+    var sources: [String: PlanRequest] = [:]
     for item in resolved {
       for (reference, target) in zip(item.post.references, item.targets) where reference.kind != .youtube {
         guard target.status == .ok, let file = target.file, sources[file] == nil else { continue }
-        sources[file] = (target.urlPath!, project.display(file))
+        sources[file] = PlanRequest(
+          file: file, urlPath: target.urlPath!, name: project.display(file), settings: project.config.images)
       }
     }
     var (plans, failures) = await plan(sources, cache: cache, workers: workers)
 
     // Videos: metadata and posters (lockfile, cache, network); posters are planned like any image.
     options.progress?(.stage("videos"))
-    let outcome = try await embedVideos(resolved, report: &report)
+    let embeds = resolved.flatMap { item in
+      item.post.references.filter { $0.kind == .youtube }.map {
+        VideoEmbed(id: $0.target, file: project.display(item.post.path), line: $0.line, column: $0.column)
+      }
+    }
+    let outcome = try await embedVideos(embeds, report: &report)
     var videos = outcome.videos
     let posterFiles = outcome.posters
-    var posterSources: [String: (urlPath: String, name: String)] = [:]
+    var posterSources: [String: PlanRequest] = [:]
     for (id, file) in posterFiles where plans[file] == nil {
-      posterSources[file] = (videos[id]!.posterURLPath, "the poster of video \(id)")
+      posterSources[file] = PlanRequest(
+        file: file, urlPath: videos[id]!.posterURLPath, name: "the poster of video \(id)",
+        settings: project.config.images)
     }
     let (posterPlans, posterFailures) = await plan(posterSources, cache: cache, workers: workers)
     plans.merge(posterPlans) { first, _ in first }
@@ -175,12 +186,7 @@ public final class Pipeline: Sendable {
 
   /// Looks every embedded video up (see `VideoCatalog`) and writes the lockfile when it
   /// changed.
-  private func embedVideos(_ resolved: [ResolvedPost], report: inout BuildReport) async throws -> VideoCatalog.Outcome {
-    let embeds = resolved.flatMap { item in
-      item.post.references.filter { $0.kind == .youtube }.map {
-        VideoEmbed(id: $0.target, file: project.display(item.post.path), line: $0.line, column: $0.column)
-      }
-    }
+  func embedVideos(_ embeds: [VideoEmbed], report: inout BuildReport) async throws -> VideoCatalog.Outcome {
     let catalog = VideoCatalog(
       settings: project.config.youtube, lockfilePath: project.lockfile,
       lockfileDisplay: project.display(project.lockfile),
@@ -214,15 +220,26 @@ public final class Pipeline: Sendable {
     return posts
   }
 
+  /// One source to plan: the file, the URL path its variants are served under, how
+  /// diagnostics name it, and the settings it is planned with. Keyed by the caller (the file
+  /// in markdown mode; site mode plans one file at several sets of widths).
+  struct PlanRequest: Sendable {
+    var file: String
+    var urlPath: String
+    var name: String
+    var settings: ImageSettings
+  }
+
   /// Reads each source's header (or takes it from the cache when the file is unchanged) and
   /// plans its variants; a source that cannot be read, or has more pixels than
-  /// `images.maxPixels`, gets a failure message instead and is never decoded.
-  private func plan(
-    _ sources: [String: (urlPath: String, name: String)], cache: BuildCache, workers: RenderWorkers
+  /// `images.maxPixels`, gets a failure message instead and is never decoded. Results are
+  /// keyed as `sources` is.
+  func plan(
+    _ sources: [String: PlanRequest], cache: BuildCache, workers: RenderWorkers
   ) async -> (plans: [String: RenderPlan], failures: [String: String]) {
-    let settings = project.config.images
-    return await withTaskGroup(of: (String, Result<RenderPlan, PlanningFailure>).self) { group in
-      for (file, (urlPath, name)) in sources {
+    await withTaskGroup(of: (String, Result<RenderPlan, PlanningFailure>).self) { group in
+      for (key, request) in sources {
+        let (file, urlPath, name, settings) = (request.file, request.urlPath, request.name, request.settings)
         group.addTask {
           let result = try? await workers.run { () -> Result<RenderPlan, PlanningFailure> in
             let source: SourceImage
@@ -240,7 +257,7 @@ public final class Pipeline: Sendable {
             }
             return .success(VariantPlanner.plan(source, settings: settings))
           }
-          return (file, result ?? .failure(PlanningFailure(message: "\(name) could not be planned")))
+          return (key, result ?? .failure(PlanningFailure(message: "\(name) could not be planned")))
         }
       }
       var plans: [String: RenderPlan] = [:]
@@ -255,24 +272,27 @@ public final class Pipeline: Sendable {
     }
   }
 
-  private func renderAll(
+  /// Renders (or takes from the cache) every plan, keyed as `plans` is. Check mode renders in
+  /// memory and compares each variant with the file under `variantRoot` (default
+  /// `output/static`) at its URL path.
+  func renderAll(
     plans: [String: RenderPlan], cache: BuildCache, workers: RenderWorkers, failures: inout [String: String],
-    report: inout BuildReport
+    report: inout BuildReport, variantRoot: String? = nil
   ) async throws -> [String: RenderedImage] {
     var results: [String: RenderedImage] = [:]
-    var pending: [RenderPlan] = []
-    for (file, plan) in plans {
+    var pending: [(key: String, plan: RenderPlan)] = []
+    for (key, plan) in plans {
       if let cached = cache.render(for: plan) {
-        results[file] = cached
+        results[key] = cached
         report.reused += 1
       } else {
-        pending.append(plan)
+        pending.append((key, plan))
       }
     }
     report.images = plans.count
     guard !pending.isEmpty else { return results }
     let checkOnly = options.checkOnly
-    let output = project.output
+    let root = variantRoot ?? project.output + "/static"
     let stale = StalePaths()
     defer {
       for path in stale.paths {
@@ -283,11 +303,11 @@ public final class Pipeline: Sendable {
     var done = 0
     options.progress?(.image(done: 0, total: total, file: ""))
     // Largest sources first, so one big image does not finish alone at the end.
-    pending.sort { $0.source.width * $0.source.height > $1.source.width * $1.source.height }
-    try await withThrowingTaskGroup(of: (String, Result<RenderedImage, Error>).self) { group in
+    pending.sort { $0.plan.source.width * $0.plan.source.height > $1.plan.source.width * $1.plan.source.height }
+    try await withThrowingTaskGroup(of: (String, String, Result<RenderedImage, Error>).self) { group in
       var iterator = pending.makeIterator()
       func submit() {
-        guard let plan = iterator.next() else { return }
+        guard let (key, plan) = iterator.next() else { return }
         group.addTask {
           do {
             let rendered = try await workers.run {
@@ -299,26 +319,26 @@ public final class Pipeline: Sendable {
               // Check mode renders in memory (proving the source decodes) and compares the
               // bytes with what is in output/, writing nothing, not even to the cache.
               return try ImageRenderer.render(plan) { variant, data in
-                let path = output + "/static" + variant.urlPath
+                let path = root + variant.urlPath
                 if FileManager.default.contents(atPath: path) != data { stale.append(path) }
               }
             }
-            return (plan.source.file, .success(rendered))
+            return (key, plan.source.file, .success(rendered))
           } catch {
-            return (plan.source.file, .failure(error))
+            return (key, plan.source.file, .failure(error))
           }
         }
       }
       for _ in 0..<workers.count { submit() }
-      while let (file, result) = try await group.next() {
+      while let (key, file, result) = try await group.next() {
         done += 1
         options.progress?(.image(done: done, total: total, file: project.display(file)))
         switch result {
         case .success(let image):
-          results[file] = image
+          results[key] = image
           report.rendered += 1
         case .failure(let error):
-          failures[file] = "\(project.display(file)) could not be processed: \(error)"
+          failures[key] = "\(project.display(file)) could not be processed: \(error)"
         }
         submit()
       }

@@ -31,8 +31,9 @@ public struct SitePage: Sendable {
     /// Has a `srcset` with width descriptors, all local: keeps it and gains modern-format
     /// `<source>`s at the same widths, made from the widest candidate.
     case addSources(file: String, urlPath: String, candidates: [Candidate])
-    /// Inside Vignette's own markup from an earlier run.
-    case done
+    /// Inside Vignette's own markup from an earlier run, which names the render it shows
+    /// (`SiteRewriter.renderKey`) in its marker's value.
+    case done(key: String)
     /// Left as written, for the reason given (counted, never an error).
     case remote
     case skipped(String)
@@ -44,9 +45,10 @@ public struct SitePage: Sendable {
     public var width: Int
   }
 
-  /// A YouTube `<iframe>` that becomes the facade.
+  /// A YouTube `<iframe>` that becomes the facade (or, `done`, a facade an earlier run made).
   public struct Video: Sendable, Hashable {
     public var element: Int
+    public var done = false
     public var id: String
     public var start: Int?
     public var end: Int?
@@ -79,6 +81,10 @@ public struct SitePage: Sendable {
       switch elements[index].tag {
       case "img": images.append(Image(element: index, action: action(forImage: index)))
       case "iframe": if let video = video(index) { videos.append(video) }
+      case "figure":
+        if let value = elements[index][Self.marker], value.hasPrefix("video:") {
+          videos.append(Video(element: index, done: true, id: String(value.dropFirst(6))))
+        }
       default: break
       }
     }
@@ -92,7 +98,9 @@ public struct SitePage: Sendable {
   private mutating func action(forImage index: Int) -> Action {
     let img = document.elements[index]
     let ancestors = document.ancestors(of: index).map { document.elements[$0] }
-    if ancestors.contains(where: { $0.tag == "picture" && $0.attribute(Self.marker) != nil }) { return .done }
+    if let marked = ancestors.first(where: { $0.tag == "picture" && $0.attribute(Self.marker) != nil }) {
+      return .done(key: marked[Self.marker] ?? "")
+    }
     for lazy in ["data-src", "data-srcset", "data-lazy-src", "data-original"] where img.attribute(lazy) != nil {
       return .skipped("loaded by the theme's script (\(lazy))")
     }

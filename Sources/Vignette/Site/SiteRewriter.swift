@@ -72,20 +72,19 @@ public struct SiteRewriter: Sendable {
       let img = elements[image.element]
       switch image.action {
       case .replace(let file, _, let picture):
-        guard let markup = replacement(img, bytes: bytes, result: result, file: file, picture: picture) else {
-          continue
-        }
+        guard let markup = replacement(img, bytes: bytes, result: result, file: file, key: key, picture: picture)
+        else { continue }
         if let picture {
           let start = elements[picture]
           let at = start.attributes.last?.range.upperBound ?? (start.startTag.lowerBound + "<picture".utf8.count)
-          edits.append((at..<at, " " + SitePage.marker))
+          edits.append((at..<at, " " + Self.marker(key)))
         }
         edits.append((img.startTag, markup))
         outcome.images += 1
       case .addSources(_, _, let candidates):
         guard let sources = addedSources(img, bytes: bytes, result: result, candidates: candidates) else { continue }
         edits.append(
-          (img.startTag, "<picture \(SitePage.marker)>" + sources + text(bytes, img.startTag) + "</picture>"))
+          (img.startTag, "<picture \(Self.marker(key))>" + sources + text(bytes, img.startTag) + "</picture>"))
         outcome.images += 1
       default:
         continue
@@ -93,19 +92,22 @@ public struct SiteRewriter: Sendable {
     }
     let root = rootPrefix(page.address)
     var firstFacade: Int?
-    for embed in page.videos {
+    for embed in page.videos where !embed.done {
       guard let video = videos[embed.id] else { continue }
       let iframe = elements[embed.element]
       let picture = PictureMarkup(urlPrefix: root, sizes: sizes, marker: SitePage.marker)
       var html = VideoFacade.html(
         video: video, start: embed.start, end: embed.end, shortcodeTitle: embed.title, picture: picture, eager: false)
       let opening = "<figure class=\"vignette-video"
-      if let style = iframe["style"], html.hasPrefix(opening) {
+      guard html.hasPrefix(opening) else { continue }
+      var figure = "<figure \(Self.marker("video:" + video.id))"
+      if let style = iframe["style"] {
         // The theme sized the iframe to fill its wrapper; the facade takes its place and size.
-        html =
-          "<figure style=\"\(HTMLText.escape(style))\" class=\"vignette-video vignette-video--fill"
-          + html.dropFirst(opening.count)
+        figure += " style=\"\(HTMLText.escape(style))\" class=\"vignette-video vignette-video--fill"
+      } else {
+        figure += " class=\"vignette-video"
       }
+      html = figure + html.dropFirst(opening.count)
       edits.append((iframe.range, html))
       firstFacade = firstFacade ?? iframe.range.lowerBound
       outcome.videos += 1
@@ -122,6 +124,10 @@ public struct SiteRewriter: Sendable {
     outcome.bytes = Self.apply(edits, to: bytes)
     return outcome
   }
+
+  /// The marker on Vignette's `<picture>` and facade, naming what it shows, so a later run
+  /// recognises the markup (never wrapping it again) and still knows what the page uses.
+  static func marker(_ key: String) -> String { "\(SitePage.marker)=\"\(HTMLText.escape(key))\"" }
 
   /// Applies non-overlapping edits; insertions at the same offset keep their order.
   static func apply(_ edits: [(range: Range<Int>, text: String)], to bytes: [UInt8]) -> [UInt8] {
@@ -162,7 +168,9 @@ public struct SiteRewriter: Sendable {
   /// `<picture>` markup for a bare `<img>` (or the `<img>` of the theme's source-less
   /// `<picture>`, whose own start and end tags then stay): modern-format `<source>`s and the
   /// theme's `<img>` with a new `src`, `srcset`, `sizes`, `width`, `height` and placeholder.
-  func replacement(_ img: HTMLElement, bytes: [UInt8], result: Rendered, file: String, picture: Int?) -> String? {
+  func replacement(
+    _ img: HTMLElement, bytes: [UInt8], result: Rendered, file: String, key: String, picture: Int?
+  ) -> String? {
     guard let src = img.attribute("src") else { return nil }
     let image = result.image
     let original = result.fileBytes[file] ?? .max
@@ -180,7 +188,7 @@ public struct SiteRewriter: Sendable {
     let (folder, _, suffix) = SiteAddress.split(raw)
     let themeSizes = img["sizes"]
     let markup = PictureMarkup(urlPrefix: "", sizes: themeSizes ?? sizes, folderURL: String(folder))
-    var html = picture == nil ? "<picture \(SitePage.marker)>" : ""
+    var html = picture == nil ? "<picture \(Self.marker(key))>" : ""
     for format in image.formats.dropLast() {
       let variants = image.candidates(format)
       guard !variants.isEmpty, variants.allSatisfy({ Int64($0.bytes) <= original }) else { continue }
