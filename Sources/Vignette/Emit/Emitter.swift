@@ -1,8 +1,10 @@
 import Foundation
+import Vips
 
 /// Writes the output folder: every file atomically and only when its bytes change; at the
 /// end, files in the folders Vignette owns that no longer belong to the build are removed.
-/// In check mode it writes nothing and records each difference instead.
+/// In check mode it writes nothing and records each difference instead: the one place where
+/// what a build would write is compared with what `output/` holds.
 final class Emitter {
   /// The folders under `output/` that Vignette owns and cleans.
   static let ownedFolders = ["content", "static", "html", "layouts", "data"]
@@ -10,15 +12,19 @@ final class Emitter {
   let project: Project
   let cache: BuildCache
   let checkOnly: Bool
+  /// Check mode: SHA-256 of the variants rendered in this run, by variant key; the others
+  /// (from the cache) are compared by size.
+  let digests: [String: String]
   private(set) var expected = Set<String>()
   private(set) var written = 0
   private(set) var removed = 0
   private(set) var differences: [String] = []
 
-  init(project: Project, cache: BuildCache, checkOnly: Bool) {
+  init(project: Project, cache: BuildCache, checkOnly: Bool, digests: [String: String] = [:]) {
     self.project = project
     self.cache = cache
     self.checkOnly = checkOnly
+    self.digests = digests
   }
 
   /// A generated file at `relative` (to the output folder).
@@ -26,9 +32,7 @@ final class Emitter {
     expected.insert(relative)
     let path = project.output + "/" + relative
     if checkOnly {
-      if FileManager.default.contents(atPath: path) != data {
-        differences.append("\(project.display(path)) is \(FileSystem.isFile(path) ? "out of date" : "missing")")
-      }
+      compare(path) { FileManager.default.contents(atPath: $0) == data }
       return
     }
     if try FileSystem.writeAtomically(data, to: path) { written += 1 }
@@ -43,12 +47,23 @@ final class Emitter {
     expected.insert(relative)
     let path = project.output + "/" + relative
     if checkOnly {
-      if FileSystem.stamp(path)?.size != Int64(variant.bytes) {
-        differences.append("\(project.display(path)) is \(FileSystem.isFile(path) ? "out of date" : "missing")")
+      compare(path) { path in
+        if let digest = digests[variant.key] {
+          return FileManager.default.contents(atPath: path).map(Checksum.sha256) == digest
+        }
+        return FileSystem.stamp(path)?.size == Int64(variant.bytes)
       }
       return
     }
     if try cache.materialize(variant, at: path) { written += 1 }
+  }
+
+  /// Check mode: records `path` as a difference unless `matches` says it holds what a build
+  /// would write.
+  private func compare(_ path: String, matches: (String) -> Bool) {
+    if !matches(path) {
+      differences.append("\(project.display(path)) is \(FileSystem.isFile(path) ? "out of date" : "missing")")
+    }
   }
 
   /// Removes what no longer belongs (or, in check mode, lists it).
@@ -66,6 +81,6 @@ final class Emitter {
         }
       }
     }
-    differences.sort()
+    differences = Array(Set(differences)).sorted()
   }
 }

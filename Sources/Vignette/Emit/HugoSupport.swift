@@ -87,17 +87,15 @@ public enum HugoSupport {
 
   /// For each post (by its path under the content folder), its first processed figure or
   /// markdown image.
-  static func firstImages(_ posts: [(ScannedPost, [ResolvedTarget])], rendered: [String: RenderedImage]) -> [String:
-    FirstImage]
-  {
+  static func firstImages(_ posts: [DocumentOutcome<ScannedPost>]) -> [String: FirstImage] {
     var result: [String: FirstImage] = [:]
-    for (post, targets) in posts {
+    for outcome in posts {
+      let post = outcome.document
       let markdown = post.references.filter { $0.kind == .markdown }
       let ordinals = shortcodeOrdinals(post.tokens)
-      for (reference, target) in zip(post.references, targets)
-      where reference.kind == .figure || reference.kind == .markdown {
-        guard reference.targetRange != nil, let file = target.file, let image = rendered[file],
-          let src = MarkdownRewriter.fallbackURL(image)
+      for item in outcome.references where item.reference.kind == .figure || item.reference.kind == .markdown {
+        let reference = item.reference
+        guard reference.targetRange != nil, let image = item.image, let src = MarkdownRewriter.fallbackURL(image)
         else { continue }
         let ordinal =
           reference.kind == .markdown

@@ -75,3 +75,32 @@ extension Manifest.Image {
       }, placeholder: rendered.placeholder)
   }
 }
+
+extension Manifest {
+  /// The manifest of a build, derived from its outcome.
+  init<F: FrontEnd>(_ build: BuildOutcome<F.Document>, frontEnd: F, display: (String) -> String) {
+    let posterFiles = Set(build.posters.values)
+    images = build.images.sorted { $0.key < $1.key }.filter { !posterFiles.contains($0.key) }.map { file, rendered in
+      Image(source: display(file), image: rendered.source, rendered: rendered.image)
+    }
+    posts = build.documents.map { outcome in
+      let paths = frontEnd.outputPaths(of: outcome.document)
+      return Post(
+        source: display(outcome.document.path), output: paths.output, html: paths.html,
+        references: outcome.references.map { item in
+          let reference = item.reference
+          return Reference(
+            kind: reference.kind, line: reference.line, column: reference.column, target: reference.target,
+            resolved: item.file.map(display) ?? item.video?.watchURL, status: item.status, message: item.message)
+        })
+    }
+    videos = build.videos.values.sorted { $0.id < $1.id }.map { video in
+      Video(
+        id: video.id, title: video.title, author: video.author, authorURL: video.authorURL,
+        thumbnail: build.posters[video.id].flatMap { build.images[$0] }.map {
+          Image(source: video.posterURL ?? video.posterURLPath, image: $0.source, rendered: $0.image)
+        },
+        unavailable: video.unavailable ? true : nil)
+    }
+  }
+}

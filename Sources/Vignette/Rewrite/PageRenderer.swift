@@ -9,17 +9,13 @@ public struct PageRenderer: Sendable {
 
   public init(picture: PictureMarkup) { self.picture = picture }
 
-  /// What the renderer knows about each reference of the post, by index in
-  /// `post.references`.
-  public struct Context: Sendable {
-    public var images: [Int: RenderedImage] = [:]
-    public var videos: [String: Video] = [:]
-    public init() {}
-  }
-
-  public func render(_ post: ScannedPost, context: Context) -> String {
+  /// The page of one post from its outcome. `videos` are the site's videos (a page that
+  /// may show one carries the facade's style and script). Every reference is found by its
+  /// source position, in the shortcode pass and in cmark-gfm's rendering alike.
+  public func render(_ outcome: DocumentOutcome<ScannedPost>, videos: [String: Video]) -> String {
+    let post = outcome.document
     let bytes = post.source.bytes
-    var body: [UInt8] = []
+    var body = PageBody()
     var placeholders: [String: String] = [:]
     var cursor = post.bodyStart
     var eagerUsed = false
@@ -27,25 +23,18 @@ public struct PageRenderer: Sendable {
       defer { eagerUsed = true }
       return !eagerUsed
     }
-    let referenceIndex = Dictionary(
-      post.references.enumerated().compactMap { index, reference in
-        reference.shortcode.map { ($0.range.lowerBound, index) }
-      }, uniquingKeysWith: { first, _ in first })
-    let markdownIndices = post.references.indices.filter { post.references[$0].kind == .markdown }
-    let htmlIndices = post.references.indices.filter { post.references[$0].kind == .html }
 
     for token in post.tokens {
       switch token {
       case .tag(let tag):
         guard tag.range.lowerBound >= cursor else { continue }
-        body += bytes[cursor..<tag.range.lowerBound]
+        body.copy(bytes, cursor..<tag.range.lowerBound)
         cursor = tag.range.upperBound
-        guard let index = referenceIndex[tag.range.lowerBound] else { continue }
-        let reference = post.references[index]
+        guard let item = outcome.reference(at: tag.range.lowerBound) else { continue }
         let html: String?
-        if reference.kind == .figure {
-          html = context.images[index].map { figure(tag: tag, reference: reference, image: $0, eager: nextEager()) }
-        } else if let video = context.videos[reference.target] {
+        if item.reference.kind == .figure {
+          html = item.image.map { figure(tag: tag, image: $0, eager: nextEager()) }
+        } else if let video = videos[item.reference.target] {
           html = VideoFacade.html(
             video: video, start: tag.value("start").flatMap { Int($0) }, end: tag.value("end").flatMap { Int($0) },
             shortcodeTitle: tag.value("title"), picture: picture, eager: nextEager())
@@ -55,28 +44,34 @@ public struct PageRenderer: Sendable {
         if let html {
           let key = "VIGNETTEPLACEHOLDER\(placeholders.count)END"
           placeholders[key] = html
-          body += Array(key.utf8)
+          body.insert(key)
         }
       case .escaped(let range, let literal):
         guard range.lowerBound >= cursor else { continue }
-        body += bytes[cursor..<range.lowerBound]
-        body += Array(literal.utf8)
+        body.copy(bytes, cursor..<range.lowerBound)
+        body.insert(literal)
         cursor = range.upperBound
       case .error:
         continue
       }
     }
-    if cursor < bytes.count { body += bytes[cursor...] }
+    if cursor < bytes.count { body.copy(bytes, cursor..<bytes.count) }
 
-    var imageCursor = 0
-    var htmlCursor = 0
+    let text = SourceText(bytes: body.bytes)
+    /// The outcome of the `kind` reference whose start is at `offset` of the page body.
+    func image(at offset: Int, _ kind: Reference.Kind) -> (Reference, RenderedImage)? {
+      guard let source = body.sourceOffset(of: offset), let item = outcome.reference(at: source),
+        item.reference.kind == kind, let image = item.image
+      else { return nil }
+      return (item.reference, image)
+    }
     var rendered = Markdown.renderHTML(
-      String(decoding: body, as: UTF8.self),
+      text.string,
       image: { node in
-        defer { imageCursor += 1 }
-        guard imageCursor < markdownIndices.count else { return nil }
-        let index = markdownIndices[imageCursor]
-        guard let image = context.images[index], post.references[index].target == node.url else { return nil }
+        guard
+          let (reference, image) = image(at: text.offset(line: node.start.line, column: node.start.column), .markdown),
+          reference.target == node.url
+        else { return nil }
         return picture.picture(image, alt: node.alt, title: node.title.isEmpty ? nil : node.title, eager: nextEager())
       },
       html: { node in
@@ -85,8 +80,10 @@ public struct PageRenderer: Sendable {
         var literal = Array(node.literal.utf8)
         var replacements: [(Range<Int>, String)] = []
         for tag in tags {
-          defer { htmlCursor += 1 }
-          guard htmlCursor < htmlIndices.count, let image = context.images[htmlIndices[htmlCursor]] else { continue }
+          let offset =
+            PostScanner.sourceOffset(ofLiteral: tag.offset, in: node, literal: literal, source: text)
+            ?? text.offset(line: node.start.line, column: node.start.column)
+          guard let (_, image) = image(at: offset, .html) else { continue }
           var end = tag.offset
           while end < literal.count, literal[end] != UInt8(ascii: ">") { end += 1 }
           replacements.append(
@@ -106,11 +103,11 @@ public struct PageRenderer: Sendable {
     }
     return document(
       title: post.frontMatter?.title ?? (post.relativePath as NSString).deletingPathExtension, body: rendered,
-      hasVideo: !context.videos.isEmpty)
+      hasVideo: !videos.isEmpty)
   }
 
   /// Hugo's `figure` shortcode, with `<picture>` in place of the bare `<img>`.
-  func figure(tag: Shortcode, reference: Reference, image: RenderedImage, eager: Bool) -> String {
+  func figure(tag: Shortcode, image: RenderedImage, eager: Bool) -> String {
     let caption = tag.value("caption")
     let alt = tag.value("alt") ?? caption ?? ""
     var html = "<figure"
@@ -180,5 +177,33 @@ public struct PageRenderer: Sendable {
       """
     if hasVideo { html += "<script>\n\(VideoFacade.script)\n</script>\n" }
     return html + "</body>\n</html>\n"
+  }
+}
+
+/// The markdown a page is rendered from: the post's body with shortcodes cut out, and where
+/// each copied run of it came from in the post, so positions in it lead back to the source.
+private struct PageBody {
+  var bytes: [UInt8] = []
+  /// Copied runs: where each starts in `bytes` and in the post, and its length.
+  private var runs: [(body: Int, source: Int, count: Int)] = []
+
+  mutating func copy(_ source: [UInt8], _ range: Range<Int>) {
+    guard !range.isEmpty else { return }
+    runs.append((bytes.count, range.lowerBound, range.count))
+    bytes += source[range]
+  }
+
+  mutating func insert(_ text: String) { bytes += Array(text.utf8) }
+
+  /// The post's offset of body offset `offset`; nil inside inserted text.
+  func sourceOffset(of offset: Int) -> Int? {
+    var low = 0
+    var high = runs.count
+    while low < high {
+      let mid = (low + high) / 2
+      if runs[mid].body + runs[mid].count <= offset { low = mid + 1 } else { high = mid }
+    }
+    guard low < runs.count, runs[low].body <= offset else { return nil }
+    return runs[low].source + offset - runs[low].body
   }
 }

@@ -122,9 +122,8 @@ public struct PostScanner: Sendable {
           }
           references.append(
             Reference(
-              kind: .figure, line: line, column: column, target: src.value, targetRange: src.valueRange,
-              alt: tag.value("alt"), title: tag.value("title"), caption: tag.value("caption"), shortcode: tag,
-              insideCode: inCode))
+              kind: .figure, offset: tag.range.lowerBound, line: line, column: column, target: src.value,
+              targetRange: src.valueRange, shortcode: tag))
         } else {
           guard let id = tag.parameter("id") ?? tag.parameters.first(where: { $0.name == nil }) else {
             report(.error, tag.nameOffset, "youtube shortcode has no video id: \(quoted)")
@@ -138,8 +137,8 @@ public struct PostScanner: Sendable {
           }
           references.append(
             Reference(
-              kind: .youtube, line: line, column: column, target: id.value, targetRange: id.valueRange,
-              title: tag.value("title"), shortcode: tag, insideCode: inCode))
+              kind: .youtube, offset: tag.range.lowerBound, line: line, column: column, target: id.value,
+              targetRange: id.valueRange, shortcode: tag))
         }
       }
     }
@@ -150,10 +149,9 @@ public struct PostScanner: Sendable {
       let end = source.offset(line: image.end.line, column: image.end.column) + 1
       references.append(
         Reference(
-          kind: .markdown, line: image.start.line, column: image.start.column, target: image.url,
+          kind: .markdown, offset: start, line: image.start.line, column: image.start.column, target: image.url,
           targetRange: Self.destinationRange(
-            of: image, span: start..<min(end, source.bytes.count), in: source, code: codeRanges + verbatim),
-          alt: image.alt, title: image.title.isEmpty ? nil : image.title, image: image))
+            of: image, span: start..<min(end, source.bytes.count), in: source, code: codeRanges + verbatim)))
     }
 
     for html in document.html where !isVerbatim(source.offset(line: html.start.line, column: html.start.column)) {
@@ -173,9 +171,7 @@ public struct PostScanner: Sendable {
           ?? source.offset(line: html.start.line, column: html.start.column)
         let (line, column) = source.position(of: tagOffset)
         references.append(
-          Reference(
-            kind: .html, line: line, column: column, target: src.value, targetRange: range,
-            alt: tag.attributes["alt"], title: tag.attributes["title"]))
+          Reference(kind: .html, offset: tagOffset, line: line, column: column, target: src.value, targetRange: range))
       }
     }
 
@@ -409,10 +405,12 @@ public struct PostScanner: Sendable {
       for value in strings where !value.isEmpty {
         let range = region.flatMap { locator.occurrence(of: value, in: searchFrom..<$0.upperBound) }
         if let range { searchFrom = range.upperBound }
-        let (line, column) = source.position(
-          of: range?.lowerBound ?? region?.lowerBound ?? frontMatter.contentRange.lowerBound)
+        let offset = range?.lowerBound ?? region?.lowerBound ?? frontMatter.contentRange.lowerBound
+        let (line, column) = source.position(of: offset)
         references.append(
-          Reference(kind: .frontmatter, line: line, column: column, target: value, targetRange: range, key: key))
+          Reference(
+            kind: .frontmatter, offset: offset, line: line, column: column, target: value, targetRange: range, key: key
+          ))
       }
     }
     return references

@@ -140,7 +140,6 @@ struct SiteBuild {
     for (id, _) in outcome.posters {
       if let image = rendered["video:" + id] {
         videos[id]?.poster = image
-        videos[id]?.posterSource = plans["video:" + id]?.source
       } else if let failure = failures["video:" + id], let embed = outcome.firstEmbeds[id] {
         report.diagnostics.append(
           Diagnostic(
@@ -222,7 +221,8 @@ struct SiteBuild {
       Manifest.Video(
         id: video.id, title: video.title, author: video.author, authorURL: video.authorURL,
         thumbnail: video.poster.map {
-          manifestImage(source: video.posterURL ?? video.posterURLPath, video.posterSource?.hash ?? "", $0)
+          manifestImage(
+            source: video.posterURL ?? video.posterURLPath, plans["video:" + video.id]?.source.hash ?? "", $0)
         },
         unavailable: video.unavailable ? true : nil)
     }

@@ -14,7 +14,6 @@ public struct Video: Sendable, Hashable, Codable {
   public var unavailable = false
   /// The poster, rendered like any image; nil when none could be had.
   public var poster: RenderedImage?
-  public var posterSource: SourceImage?
 
   public init(id: String, title: String? = nil, author: String? = nil, authorURL: String? = nil) {
     self.id = id

@@ -132,7 +132,6 @@ import Testing
         "47:15 markdown https://example.com/remote.png",
         "47:61 html //cdn.example.com/x.png",
       ])
-    #expect(scanned.references.filter(\.insideCode).map(\.line) == [42])
     let diagnostics = scanned.diagnostics.map(\.description)
     #expect(
       diagnostics == [

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Why a source file gives no variants: it cannot be read, is too large, or failed to render.
+public struct ImageFailure: Error, Sendable, Hashable, CustomStringConvertible {
+  /// A sentence that names the file (or the video whose poster it is).
+  public var message: String
+  public var description: String { message }
+}
+
+/// The plan stage: for every source, once however many documents use it, its header
+/// (from the cache when the file is unchanged) and its variants. A file that cannot be read,
+/// or has more pixels than `images.maxPixels`, gets a failure instead and is never decoded.
+/// Headers are read and changed sources hashed on the render threads, in parallel, off
+/// Swift's cooperative pool.
+struct PlanStage {
+  var cache: BuildCache
+  var workers: RenderWorkers
+
+  /// The plan of each request, keyed as `sources` is (by file in markdown mode).
+  func run(_ sources: [String: SourceRequest]) async -> [String: Result<RenderPlan, ImageFailure>] {
+    await withTaskGroup(of: (String, Result<RenderPlan, ImageFailure>).self) { group in
+      for (key, request) in sources {
+        group.addTask { [cache, workers] in
+          let result = try? await workers.run { Self.plan(request, cache: cache) }
+          return (key, result ?? .failure(ImageFailure(message: "\(request.name) could not be planned")))
+        }
+      }
+      var plans: [String: Result<RenderPlan, ImageFailure>] = [:]
+      for await (file, result) in group { plans[file] = result }
+      return plans
+    }
+  }
+
+  private static func plan(_ request: SourceRequest, cache: BuildCache) -> Result<RenderPlan, ImageFailure> {
+    let settings = request.settings
+    let source: SourceImage
+    do {
+      source = try cache.source(file: request.file, urlPath: request.urlPath)
+    } catch {
+      return .failure(ImageFailure(message: "\(request.name) is not an image libvips can read: \(error)"))
+    }
+    guard source.width * source.height * source.pages <= settings.maxPixels else {
+      return .failure(
+        ImageFailure(
+          message:
+            "\(request.name) is \(source.width)×\(source.height) pixels, more than images.maxPixels (\(settings.maxPixels)); it was not decoded"
+        ))
+    }
+    return .success(VariantPlanner.plan(source, settings: settings))
+  }
+}

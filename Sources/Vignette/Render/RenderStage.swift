@@ -1,0 +1,105 @@
+import Foundation
+import Vips
+
+/// A source file's rendering, with the source it was made from.
+public struct RenderedSource: Sendable, Hashable {
+  public var source: SourceImage
+  public var image: RenderedImage
+}
+
+/// What the render stage hands on: one result per source file.
+struct Rendered: Sendable {
+  /// Every plan, keyed as the plans were (by file in markdown mode): its rendering, or why
+  /// there is none (planning failures included).
+  var images: [String: Result<RenderedSource, ImageFailure>] = [:]
+  /// Sources decoded and encoded in this run, and sources taken from the cache.
+  var rendered = 0
+  var reused = 0
+  /// Check mode: the SHA-256 of each variant rendered in this run, by variant key, for the
+  /// emit stage to compare with what `output/` holds.
+  var digests: [String: String] = [:]
+}
+
+/// The render stage: each plan's result from the cache, or rendered with libvips on the
+/// render threads, largest sources first. One renderer, two modes: a build stores every
+/// variant and result in the cache; a check renders in memory (proving the source decodes)
+/// and keeps only a digest of each variant, writing nothing, not even to the cache.
+struct RenderStage {
+  enum Mode: Sendable { case build, check }
+
+  var mode: Mode
+  var cache: BuildCache
+  var workers: RenderWorkers
+  var display: @Sendable (String) -> String
+  var progress: (@Sendable (BuildOptions.Progress) -> Void)?
+
+  func run(_ plans: [String: Result<RenderPlan, ImageFailure>]) async throws -> Rendered {
+    var result = Rendered()
+    var pending: [(key: String, plan: RenderPlan)] = []
+    for (key, planned) in plans {
+      switch planned {
+      case .failure(let failure):
+        result.images[key] = .failure(failure)
+      case .success(let plan):
+        if let cached = cache.render(for: plan) {
+          result.images[key] = .success(RenderedSource(source: plan.source, image: cached))
+          result.reused += 1
+        } else {
+          pending.append((key, plan))
+        }
+      }
+    }
+    guard !pending.isEmpty else { return result }
+    let total = pending.count
+    var done = 0
+    progress?(.image(done: 0, total: total, file: ""))
+    // Largest sources first, so one big image does not finish alone at the end.
+    pending.sort { $0.plan.source.width * $0.plan.source.height > $1.plan.source.width * $1.plan.source.height }
+    try await withThrowingTaskGroup(of: (String, RenderPlan, Result<(RenderedImage, [String: String]), Error>).self) {
+      group in
+      var iterator = pending.makeIterator()
+      func submit() {
+        guard let (key, plan) = iterator.next() else { return }
+        group.addTask { [mode, cache, workers] in
+          do {
+            return (key, plan, .success(try await workers.run { try Self.render(plan, mode: mode, cache: cache) }))
+          } catch {
+            return (key, plan, .failure(error))
+          }
+        }
+      }
+      for _ in 0..<workers.count { submit() }
+      while let (key, plan, outcome) = try await group.next() {
+        let file = plan.source.file
+        done += 1
+        progress?(.image(done: done, total: total, file: display(file)))
+        switch outcome {
+        case .success(let (image, digests)):
+          result.images[key] = .success(RenderedSource(source: plan.source, image: image))
+          result.digests.merge(digests) { first, _ in first }
+          result.rendered += 1
+        case .failure(let error):
+          result.images[key] = .failure(ImageFailure(message: "\(display(file)) could not be processed: \(error)"))
+        }
+        submit()
+      }
+    }
+    return result
+  }
+
+  /// One plan on a render thread: its variants into the cache (build) or into digests (check).
+  private static func render(
+    _ plan: RenderPlan, mode: Mode, cache: BuildCache
+  ) throws -> (RenderedImage, [String: String]) {
+    switch mode {
+    case .build:
+      let rendered = try ImageRenderer.render(plan) { variant, data in try cache.storeObject(variant, data) }
+      try cache.storeRender(rendered, for: plan.key)
+      return (rendered, [:])
+    case .check:
+      var digests: [String: String] = [:]
+      let rendered = try ImageRenderer.render(plan) { variant, data in digests[variant.key] = Checksum.sha256(data) }
+      return (rendered, digests)
+    }
+  }
+}
