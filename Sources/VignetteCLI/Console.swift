@@ -30,7 +30,8 @@ struct Console {
       throw ExitCode(2)
     }
     progress.finish()
-    let status = self.report(report, command: options.checkOnly ? "check" : "build", stages: progress.stageSeconds)
+    let command = options.checkOnly ? "check" : options.collectOnly ? "gc" : "build"
+    let status = self.report(report, command: command, stages: progress.stageSeconds)
     if status != 0 { throw ExitCode(status) }
   }
 
@@ -69,7 +70,7 @@ struct Console {
     if common.json {
       Terminal.output(json(JSONReport(command: command, status: status, report: report, stageSeconds: stages)))
     } else if !common.quiet {
-      Terminal.output(summary(report, checkOnly: checkOnly))
+      Terminal.output(command == "gc" ? collected(report) : summary(report, checkOnly: checkOnly))
     }
     return status
   }
@@ -123,7 +124,37 @@ struct Console {
       } ?? "\(r.posts) post\(r.posts == 1 ? "" : "s"), \(r.references) references"
     var line =
       "\(checkOnly ? "Checked" : "Built") \(what), \(r.images) images, \(r.videos) videos: \(work); \(r.variants) variants (\(bytes.string(fromByteCount: r.bytesOut)) from \(bytes.string(fromByteCount: r.bytesIn)))"
-    if !checkOnly { line += "; \(r.written) files written, \(r.removed) removed" }
+    if r.downloaded > 0 {
+      line += "; \(r.downloaded) from the remote cache (\(bytes.string(fromByteCount: r.bytesDownloaded)))"
+    }
+    if r.uploaded > 0 {
+      line += "; \(r.uploaded) published to the remote cache (\(bytes.string(fromByteCount: r.bytesUploaded)))"
+    }
+    if let shard = r.shard {
+      line = "Shard \(shard): " + line + "; \(r.otherShards) left to the other shards; no output written"
+    } else if !checkOnly {
+      line += "; \(r.written) files written, \(r.removed) removed"
+    }
+    if let removed = r.gcRemovedFiles, let freed = r.gcFreedBytes {
+      line += "; gc freed \(bytes.string(fromByteCount: freed)) (\(removed) cache files)"
+    }
+    line += String(format: " in %.2fs", r.seconds)
+    if r.errors + r.warnings > 0 {
+      line += "; \(r.errors) error\(r.errors == 1 ? "" : "s"), \(r.warnings) warning\(r.warnings == 1 ? "" : "s")"
+    }
+    return line
+  }
+}
+
+extension Console {
+  /// The summary of `vignette gc`.
+  func collected(_ r: BuildReport) -> String {
+    let bytes = ByteCountFormatter()
+    bytes.countStyle = .file
+    let removed = r.gcRemovedFiles ?? 0
+    let kept = r.gcKeptFiles ?? 0
+    var line =
+      "Collected the cache: removed \(removed) file\(removed == 1 ? "" : "s") (\(bytes.string(fromByteCount: r.gcFreedBytes ?? 0)) freed), kept \(kept) (\(bytes.string(fromByteCount: r.gcKeptBytes ?? 0))) for \(r.images) images of \(r.posts) posts"
     line += String(format: " in %.2fs", r.seconds)
     if r.errors + r.warnings > 0 {
       line += "; \(r.errors) error\(r.errors == 1 ? "" : "s"), \(r.warnings) warning\(r.warnings == 1 ? "" : "s")"

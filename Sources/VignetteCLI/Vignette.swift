@@ -7,7 +7,7 @@ struct VignetteCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "vignette",
     abstract: "Responsive images and private YouTube facades for Hugo-style markdown blogs.",
-    subcommands: [Build.self, Watch.self, Check.self],
+    subcommands: [Build.self, Watch.self, Check.self, GC.self],
     defaultSubcommand: Build.self)
 
   /// Runs the command line, mapping ArgumentParser's usage errors (EX_USAGE, 64) onto the
@@ -78,13 +78,69 @@ struct CommonOptions: ParsableArguments {
   }
 }
 
+/// The remote cache's flags (build and watch). The auth header comes from the environment.
+struct RemoteCacheOptions: ParsableArguments {
+  @Option(
+    name: .customLong("remote-cache"),
+    help: ArgumentHelp(
+      "HTTP cache in the Bazel remote-cache layout, behind the local cache (overrides remoteCache.url).",
+      discussion: "A header for it (such as authorization) is read from VIGNETTE_REMOTE_CACHE_HEADER as 'Name: value'.",
+      valueName: "url"))
+  var url: String?
+
+  @Flag(name: .customLong("remote-cache-read-only"), help: "Download from the remote cache, never upload.")
+  var readOnly = false
+
+  func apply(to options: inout BuildOptions) throws {
+    if let url {
+      if let problem = RemoteCacheSettings.problem(url: url) { throw ValidationError("--remote-cache \(problem)") }
+      options.remoteCache = RemoteCacheSettings(url: url, readOnly: readOnly)
+    }
+    options.remoteCacheReadOnly = readOnly
+    options.remoteCacheHeader = ProcessInfo.processInfo.environment["VIGNETTE_REMOTE_CACHE_HEADER"]
+  }
+}
+
 extension VignetteCommand {
   struct Build: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Build everything that changed.")
     @OptionGroup var common: CommonOptions
+    @OptionGroup var remote: RemoteCacheOptions
+
+    @Option(
+      help: ArgumentHelp(
+        "Render only shard K of N (by content hash) and publish it to the remote cache; writes no output.",
+        valueName: "K/N"))
+    var shard: String?
+
+    @Flag(name: .customLong("gc"), help: "Then remove local cache entries the site no longer uses.")
+    var collectGarbage = false
 
     func run() async throws {
-      try await Console(common: common).run(try common.buildOptions(checkOnly: false))
+      var options = try common.buildOptions(checkOnly: false)
+      try remote.apply(to: &options)
+      if let shard {
+        switch Shard.parse(shard) {
+        case .success(let parsed): options.shard = parsed
+        case .failure(let error): throw ValidationError("--shard \(error)")
+        }
+      }
+      options.collectGarbage = collectGarbage
+      try await Console(common: common).run(options)
+    }
+  }
+
+  struct GC: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "gc",
+      abstract: "Remove local cache entries the current site no longer uses, and report what was freed.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+      var options = try common.buildOptions(checkOnly: false)
+      options.collectGarbage = true
+      options.collectOnly = true
+      try await Console(common: common).run(options)
     }
   }
 

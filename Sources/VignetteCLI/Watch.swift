@@ -16,6 +16,7 @@ extension VignetteCommand {
         exit status 130. With --json, one report per build is printed as a line of JSON.
         """)
     @OptionGroup var common: CommonOptions
+    @OptionGroup var remote: RemoteCacheOptions
 
     @Option(help: "Milliseconds without changes before a rebuild starts.")
     var debounce = 30
@@ -24,6 +25,7 @@ extension VignetteCommand {
       guard debounce >= 0 else { throw ValidationError("--debounce must not be negative") }
       let console = Console(common: common)
       var options = try common.buildOptions(checkOnly: false)
+      try remote.apply(to: &options)
       let progress = console.progress()
       let firstBuild = FirstBuild()
       let timer = BuildProgress(style: .silent)

@@ -18,6 +18,21 @@ public struct BuildOptions: Sendable {
   public var baseURL: String?
   /// Timeouts, retries and caps for YouTube requests; tests shorten them.
   var network = NetworkLimits()
+  /// Overrides `remoteCache` (`--remote-cache URL`, `--remote-cache-read-only`).
+  public var remoteCache: RemoteCacheSettings?
+  /// Forces read-only on whichever remote cache is configured (`--remote-cache-read-only`).
+  public var remoteCacheReadOnly = false
+  /// The `Name: value` header sent to the remote cache; the CLI reads it from
+  /// `VIGNETTE_REMOTE_CACHE_HEADER`, never from the config file.
+  public var remoteCacheHeader: String?
+  /// Timeouts and caps for the remote cache; tests shorten them.
+  var remoteLimits = NetworkLimits.remoteCache
+  /// Render only this shard's sources, publish them to the remote cache, write no output.
+  public var shard: Shard?
+  /// After the build, remove local cache entries the site no longer uses (`--gc`).
+  public var collectGarbage = false
+  /// `vignette gc`: plan the site and collect the cache; render nothing, write no output.
+  public var collectOnly = false
   /// Called with progress as images finish.
   public var progress: (@Sendable (Progress) -> Void)?
 
@@ -54,6 +69,20 @@ public struct BuildReport: Sendable, Codable {
   public var remote: Int?
   /// In check mode: output files that differ from what a build would write.
   public var differences: [String] = []
+  /// Sources whose renders came from the remote cache, and renders published to it.
+  public var downloaded = 0
+  public var uploaded = 0
+  /// Bytes received from and sent to the remote cache.
+  public var bytesDownloaded: Int64 = 0
+  public var bytesUploaded: Int64 = 0
+  /// `--shard K/N`: this build's shard, and the sources it left to the other shards.
+  public var shard: String?
+  public var otherShards = 0
+  /// `gc`, `build --gc`: cache files removed and bytes freed, cache files and bytes kept.
+  public var gcRemovedFiles: Int?
+  public var gcFreedBytes: Int64?
+  public var gcKeptFiles: Int?
+  public var gcKeptBytes: Int64?
 
   public var errors: Int { diagnostics.filter { $0.severity == .error }.count }
   public var warnings: Int { diagnostics.filter { $0.severity == .warning }.count }
