@@ -34,7 +34,9 @@ public final class Pipeline: Sendable {
   /// Builds the documents `frontEnd` finds.
   public func run<F: FrontEnd>(_ frontEnd: F) async throws -> BuildReport {
     let started = ContinuousClock.now
-    try VipsLibrary.start(threads: options.vipsThreads ?? 1)
+    let remote = try remoteCache()
+    let threads = options.vipsThreads ?? 1
+    try await RenderWorkers.runDetached { try VipsLibrary.start(threads: threads) }
     let cache = BuildCache(folder: project.cache)
     let workers = RenderWorkers(count: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
     defer { workers.shutdown() }
@@ -50,10 +52,56 @@ public final class Pipeline: Sendable {
     let embedded = try await embedStage().run(resolved)
 
     options.progress?(.stage("plan"))
-    let plans = await PlanStage(cache: cache, workers: workers).run(embedded.sources)
+    var plans = await PlanStage(cache: cache, workers: workers).run(embedded.sources)
+    var live = CacheCollector.Live(posters: Set(embedded.posters.values))
+    for case .success(let plan) in plans.values { live.insert(plan) }
+    if options.collectOnly {
+      var report = BuildReport()
+      report.diagnostics = (scanned.diagnostics + embedded.diagnostics).normalized
+      report.posts = scanned.documents.count
+      report.images = live.renders.count
+      report.videos = embedded.videos.count
+      try collectGarbage(cache, live: live, into: &report)
+      return finished(report, started: started)
+    }
+    var otherShards = 0
+    if let shard = options.shard {
+      // Sources that could not be planned have no content hash: every shard reports them.
+      plans = plans.filter { _, planned in
+        guard case .success(let plan) = planned, !shard.owns(hash: plan.source.hash) else { return true }
+        otherShards += 1
+        return false
+      }
+    }
 
     options.progress?(.stage("render"))
-    let rendered = try await renderStage(cache: cache, workers: workers).run(plans)
+    var stage = renderStage(cache: cache, workers: workers)
+    stage.remote = remote
+    stage.publishReused = options.shard != nil
+    let rendered = try await stage.run(plans)
+
+    if let shard = options.shard {
+      var report = BuildReport()
+      report.shard = shard.description
+      report.otherShards = otherShards
+      report.posts = scanned.documents.count
+      report.videos = embedded.videos.count
+      report.images = plans.count
+      report.references = resolved.reduce(0) { $0 + $1.references.count }
+      for case .success(let source) in rendered.images.values {
+        report.variants += source.image.variants.count
+        report.bytesOut += source.image.variants.reduce(0) { $0 + Int64($1.bytes) }
+        report.bytesIn += source.source.bytes
+      }
+      var diagnostics = scanned.diagnostics + embedded.diagnostics
+      for case (let file, .failure(let failure)) in rendered.images {
+        diagnostics.append(Diagnostic(.error, file: project.display(file), failure.message))
+      }
+      report.diagnostics = diagnostics
+      try cache.save()
+      if options.collectGarbage { try collectGarbage(cache, live: live, into: &report) }
+      return finished(report, rendered: rendered, remote: remote, started: started)
+    }
 
     let outcome = BuildOutcome(
       scanDiagnostics: scanned.diagnostics, documents: resolved, embedded: embedded,
@@ -61,11 +109,67 @@ public final class Pipeline: Sendable {
 
     options.progress?(.stage("write"))
     var report = try emit(outcome, frontEnd: frontEnd, cache: cache, digests: rendered.digests)
-    report.rendered = rendered.rendered
-    report.reused = rendered.reused
+    if options.collectGarbage && !options.checkOnly { try collectGarbage(cache, live: live, into: &report) }
+    return finished(report, rendered: rendered, remote: remote, started: started)
+  }
+
+  /// `report` with the render counts, the remote cache's figures and its one warning, and
+  /// the time since `started`.
+  private func finished(
+    _ report: BuildReport, rendered: Rendered? = nil, remote: RemoteCache? = nil, started: ContinuousClock.Instant
+  ) -> BuildReport {
+    var report = report
+    if let rendered {
+      report.rendered = rendered.rendered
+      report.reused = rendered.reused
+      report.downloaded = rendered.downloaded
+    }
+    if let remote {
+      let counts = remote.statistics
+      report.uploaded = counts.uploaded
+      report.bytesDownloaded = counts.downloadedBytes
+      report.bytesUploaded = counts.uploadedBytes
+      if let warning = remote.warning {
+        report.diagnostics.append(Diagnostic(.warning, file: project.configFile, warning))
+      }
+    }
+    report.diagnostics = report.diagnostics.normalized
     let elapsed = ContinuousClock.now - started
     report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     return report
+  }
+
+  /// Removes what `live` does not name from the local cache (`gc`, `build --gc`).
+  private func collectGarbage(_ cache: BuildCache, live: CacheCollector.Live, into report: inout BuildReport) throws {
+    let outcome = try CacheCollector.collect(cache, live: live)
+    report.gcRemovedFiles = outcome.removedFiles
+    report.gcFreedBytes = outcome.freedBytes
+    report.gcKeptFiles = outcome.keptFiles
+    report.gcKeptBytes = outcome.keptBytes
+  }
+
+  /// The remote cache this build uses: `--remote-cache` or `remoteCache`, made read-only by
+  /// `--remote-cache-read-only`; none for `check` and `gc`. A shard needs a writable one.
+  private func remoteCache() throws(ConfigError) -> RemoteCache? {
+    let configured = options.remoteCache ?? project.config.remoteCache
+    if options.shard != nil {
+      guard let configured else {
+        throw ConfigError(
+          file: project.configFile, keyPath: "",
+          message: "--shard needs a remote cache to publish to (remoteCache in the config, or --remote-cache URL)")
+      }
+      guard !configured.readOnly && !options.remoteCacheReadOnly else {
+        throw ConfigError(
+          file: project.configFile, keyPath: "", message: "--shard needs a remote cache that is not read-only")
+      }
+    }
+    guard var settings = configured, !options.checkOnly, !options.collectOnly else { return nil }
+    if options.remoteCacheReadOnly { settings.readOnly = true }
+    do {
+      return try RemoteCache(settings: settings, header: options.remoteCacheHeader, limits: options.remoteLimits)
+    } catch {
+      throw ConfigError(file: RemoteCache.headerVariable, keyPath: "", message: error.message)
+    }
   }
 
   func embedStage() -> EmbedStage {
@@ -73,7 +177,7 @@ public final class Pipeline: Sendable {
       settings: project.config.youtube, lockfilePath: project.lockfile,
       lockfileDisplay: project.display(project.lockfile),
       posterFolder: project.cache + "/posters",
-      offline: (options.offline ?? project.config.youtube.offline) || options.checkOnly,
+      offline: (options.offline ?? project.config.youtube.offline) || options.checkOnly || options.collectOnly,
       offlineReason: options.checkOnly ? "check makes no network requests" : "offline", limits: options.network)
     return EmbedStage(catalog: catalog, project: project)
   }

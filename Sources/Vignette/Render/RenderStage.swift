@@ -15,6 +15,8 @@ struct Rendered: Sendable {
   /// Sources decoded and encoded in this run, and sources taken from the cache.
   var rendered = 0
   var reused = 0
+  /// Sources whose renders came from the remote cache.
+  var downloaded = 0
   /// Check mode: the SHA-256 of each variant rendered in this run, by variant key, for the
   /// emit stage to compare with what `output/` holds.
   var digests: [String: String] = [:]
@@ -24,6 +26,11 @@ struct Rendered: Sendable {
 /// render threads, largest sources first. One renderer, two modes: a build stores every
 /// variant and result in the cache; a check renders in memory (proving the source decodes)
 /// and keeps only a digest of each variant, writing nothing, not even to the cache.
+///
+/// With a remote cache (builds only), what the local cache lacks is fetched from it before
+/// anything is rendered, and what is rendered here is published to it; `publishReused`
+/// (shards) also publishes what the local cache had, so a shard leaves its whole share on the
+/// server.
 struct RenderStage {
   enum Mode: Sendable { case build, check }
 
@@ -32,6 +39,8 @@ struct RenderStage {
   var workers: RenderWorkers
   var display: @Sendable (String) -> String
   var progress: (@Sendable (BuildOptions.Progress) -> Void)?
+  var remote: RemoteCache?
+  var publishReused = false
 
   func run(_ plans: [String: Result<RenderPlan, ImageFailure>]) async throws -> Rendered {
     var result = Rendered()
@@ -49,7 +58,43 @@ struct RenderStage {
         }
       }
     }
-    guard !pending.isEmpty else { return result }
+    if let remote, !pending.isEmpty {
+      let found = Found()
+      await remote.forEach(pending) { [cache] item in
+        if let image = await remote.fetch(item.plan, into: cache) { found.add(item.key, item.plan, image) }
+      }
+      for (key, (plan, image)) in found.items {
+        result.images[key] = .success(RenderedSource(source: plan.source, image: image))
+      }
+      result.downloaded = found.items.count
+      let fetched = found.items
+      pending.removeAll { fetched[$0.key] != nil }
+    }
+    let reused = publishReused ? Self.successes(result.images, plans) : []
+    try await renderPending(pending, into: &result)
+    if let remote, !remote.readOnly {
+      let published =
+        reused
+        + pending.compactMap { key, plan in (try? result.images[key]?.get()).map { (plan, $0.image) } }
+      await remote.forEach(published) { [cache] plan, image in await remote.publish(plan, image, from: cache) }
+    }
+    return result
+  }
+
+  /// The plans whose renders are in `images`, with those renders.
+  private static func successes(
+    _ images: [String: Result<RenderedSource, ImageFailure>], _ plans: [String: Result<RenderPlan, ImageFailure>]
+  ) -> [(RenderPlan, RenderedImage)] {
+    images.compactMap { key, result in
+      guard let plan = try? plans[key]?.get(), let rendered = try? result.get() else { return nil }
+      return (plan, rendered.image)
+    }
+  }
+
+  /// Renders `pending` on the render threads, largest first, into `result`.
+  private func renderPending(_ pending: [(key: String, plan: RenderPlan)], into result: inout Rendered) async throws {
+    var pending = pending
+    guard !pending.isEmpty else { return }
     let total = pending.count
     var done = 0
     progress?(.image(done: 0, total: total, file: ""))
@@ -84,7 +129,14 @@ struct RenderStage {
         submit()
       }
     }
-    return result
+  }
+
+  /// Renders found on the remote cache (fetches run concurrently).
+  private final class Found: @unchecked Sendable {
+    private let lock = NSLock()
+    private var found: [String: (RenderPlan, RenderedImage)] = [:]
+    var items: [String: (RenderPlan, RenderedImage)] { lock.withLock { found } }
+    func add(_ key: String, _ plan: RenderPlan, _ image: RenderedImage) { lock.withLock { found[key] = (plan, image) } }
   }
 
   /// One plan on a render thread: its variants into the cache (build) or into digests (check).
