@@ -57,6 +57,38 @@ final class SiteClone {
   }
 }
 
+/// The two `vignette build` lines of the README's "Past one machine" workflow, so the test
+/// runs what users are told to run.
+enum ReadmeWorkflow {
+  static let lines: [String] = {
+    let readme = (try? String(contentsOfFile: TestSite.repositoryRoot + "/README.md", encoding: .utf8)) ?? ""
+    let section = readme.components(separatedBy: "## Past one machine").dropFirst().first?
+      .components(separatedBy: "\n## ").first ?? ""
+    return section.split(separator: "\n").compactMap { line in
+      guard let range = line.range(of: ".build/release/vignette build") else { return nil }
+      return String(line[range.lowerBound...].dropFirst(".build/release/vignette ".count))
+    }
+  }()
+
+  /// The shard job's command for shard `index` against `url`.
+  static func shard(_ index: Int, url: String) -> [String] {
+    arguments(lines.first { $0.contains("--shard") } ?? "", ["${{ matrix.shard }}": "\(index)", "\"$VIGNETTE_CACHE\"": url])
+  }
+
+  /// The assemble job's command against `url`, as a fork's pull request runs it or not.
+  static func assemble(url: String, fork: Bool) -> [String] {
+    arguments(
+      lines.first { !$0.contains("--shard") } ?? "",
+      ["\"$VIGNETTE_CACHE\"": url, "$read_only": fork ? "--remote-cache-read-only" : ""])
+  }
+
+  private static func arguments(_ line: String, _ substitutions: [String: String]) -> [String] {
+    var line = line
+    for (name, value) in substitutions { line = line.replacingOccurrences(of: name, with: value) }
+    return line.split(separator: " ").map(String.init)
+  }
+}
+
 @Suite("Simulated CI matrix: 4 shards and an assemble sharing one nginx")
 struct ShardMatrixTests {
   @Test("each source is rendered once across the shards; the assemble encodes nothing and matches a single build")
@@ -95,7 +127,7 @@ struct ShardMatrixTests {
     #expect(server.stored.filter { $0.hasPrefix("ac/") }.count == total)
 
     let assemble = try SiteClone(site, "assemble")
-    let (status, report, errors) = try assemble.vignette(["build", "--remote-cache", server.url])
+    let (status, report, errors) = try assemble.vignette(ReadmeWorkflow.assemble(url: server.url, fork: false))
     #expect(status == 0, "\(errors)")
     #expect(report["rendered"] as? Int == 0)
     #expect(report["downloaded"] as? Int == total)
@@ -109,6 +141,18 @@ struct ShardMatrixTests {
     }
     // The assemble's PUTs: none (it rendered nothing, and the shards published everything).
     #expect(server.count("PUT") == server.stored.count)
+
+    // A fork's pull request, with one picture changed: it reads the rest, renders the new
+    // one itself and uploads nothing.
+    let fork = try SiteClone(site, "fork")
+    try Data(TestImages.gradient(width: 150, height: 90, alpha: false, format: .jpeg))
+      .write(to: URL(fileURLWithPath: fork.root + "/assets/images/pic1.jpg"))
+    let puts = server.count("PUT")
+    let (forkStatus, forkReport, forkErrors) = try fork.vignette(ReadmeWorkflow.assemble(url: server.url, fork: true))
+    #expect(forkStatus == 0, "\(forkErrors)")
+    #expect(forkReport["rendered"] as? Int == 1)
+    #expect(forkReport["downloaded"] as? Int == total - 1)
+    #expect(server.count("PUT") == puts)
   }
 }
 
