@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The generated-site benchmark (not part of the tests): makes a site of POSTS posts and IMAGES
+# small pictures with bench/scale-site.py (a copy of the project's shared generator), then
+# times Vignette's cold build, two no-op rebuilds and a one-post edit, each with GNU time
+# (wall, CPU, peak RSS) and the --json stage seconds, and prints the load average around them.
+#
+#   swift build -c release --product vignette
+#   bench/scale.sh                 # 10,000 posts, 20,000 images (a cold build takes long)
+#   POSTS=1000 IMAGES=2000 bench/scale.sh
+#
+# BENCH_DIR moves the work folder (default bench/work/scale-POSTS); an existing site and cache
+# there are reused, so the cold build runs only once (COLD=1 forces it again).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+POSTS=${POSTS:-10000}
+IMAGES=${IMAGES:-20000}
+BIN=${BIN:-.build/release/vignette}
+SITE=${BENCH_DIR:-bench/work}/scale-$POSTS
+[ -x "$BIN" ] || { echo "scale: build the release binary first (swift build -c release --product vignette)" >&2; exit 2; }
+command -v /usr/bin/time >/dev/null || { echo "scale: needs GNU time (apt-get install time)" >&2; exit 2; }
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+
+[ -f "$SITE/pipeline.json" ] || python3 bench/scale-site.py "$SITE" "$POSTS" "$IMAGES" >/dev/null
+if [ "${COLD:-0}" = 1 ]; then rm -rf "$SITE/.vignette-cache" "$SITE/output"; fi
+
+run() { # label, then vignette arguments
+  local label=$1; shift
+  local json; json=$(mktemp)
+  local timing; timing=$(mktemp)
+  (cd "$SITE" && /usr/bin/time -f '%e %U %S %M' -o "$timing" "$BIN" "$@" --json >"$json" 2>/dev/null) || true
+  python3 - "$label" "$json" "$timing" <<'PY'
+import json, sys
+label, report, timing = sys.argv[1:]
+wall, user, system, rss = open(timing).read().split()[-4:]
+try:
+    r = json.load(open(report))
+except ValueError:
+    print(f"| {label} | failed | | | |")
+    sys.exit()
+stages = ", ".join(f"{k} {v:.2f}" for k, v in sorted(r.get("stageSeconds", {}).items()))
+print(f"| {label} | {float(wall):.2f} | {float(user) + float(system):.2f} | {int(rss) // 1024} "
+      f"| rendered {r['rendered']}, reused {r['reused']}, written {r['written']}; {stages} |")
+PY
+  rm -f "$json" "$timing"
+}
+
+echo "site: $POSTS posts, $IMAGES images ($SITE); $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| run | wall (s) | CPU (s) | peak RSS (MB) | what it did; stage seconds |"
+echo "|---|---:|---:|---:|---|"
+if [ ! -d "$SITE/.vignette-cache/renders" ]; then run "cold build" build; fi
+run "no-op rebuild" build
+run "no-op rebuild (again)" build
+post=$(find "$SITE/content" -name '*.md' | sort | head -1)
+printf '\nEdited at %s.\n' "$(date +%s%N)" >>"$post"
+run "one post edited" build
+echo
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
