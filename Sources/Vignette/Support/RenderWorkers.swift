@@ -80,3 +80,20 @@ private final class JobQueue: @unchecked Sendable {
     }
   }
 }
+
+extension RenderWorkers {
+  /// Runs `job` on a thread of its own and returns its result: for the few libvips calls made
+  /// outside a build's render threads (starting libvips, reading a downloaded poster's
+  /// header), so that no libvips call ever runs on Swift's cooperative pool.
+  public static func runDetached<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      let thread = Thread {
+        Thread.current.name = "vg-vips"
+        continuation.resume(with: Result { try job() })
+        VipsLibrary.threadDidFinishWork()
+      }
+      thread.stackSize = 8 << 20
+      thread.start()
+    }
+  }
+}

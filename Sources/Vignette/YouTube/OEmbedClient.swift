@@ -118,7 +118,8 @@ final class OEmbedClient: @unchecked Sendable {
     guard FileManager.default.createFile(atPath: temporary, contents: response.body) else {
       throw .refused("cannot write \(temporary)")
     }
-    let header = try? ImageHeader(path: temporary)
+    // libvips, so off the cooperative pool.
+    let header = try? await RenderWorkers.runDetached { try ImageHeader(path: temporary) }
     if let rejection = PosterRejection(status: response.status, header: header) { return .failure(rejection) }
     let hash = Checksum.sha256(response.body)
     let file = Self.posterFile(folder: folder, id: id, sha256: hash)

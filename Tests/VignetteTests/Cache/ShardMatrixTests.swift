@@ -62,7 +62,8 @@ final class SiteClone {
 enum ReadmeWorkflow {
   static let lines: [String] = {
     let readme = (try? String(contentsOfFile: TestSite.repositoryRoot + "/README.md", encoding: .utf8)) ?? ""
-    let section = readme.components(separatedBy: "## Past one machine").dropFirst().first?
+    let section =
+      readme.components(separatedBy: "## Past one machine").dropFirst().first?
       .components(separatedBy: "\n## ").first ?? ""
     return section.split(separator: "\n").compactMap { line in
       guard let range = line.range(of: ".build/release/vignette build") else { return nil }
@@ -72,7 +73,8 @@ enum ReadmeWorkflow {
 
   /// The shard job's command for shard `index` against `url`.
   static func shard(_ index: Int, url: String) -> [String] {
-    arguments(lines.first { $0.contains("--shard") } ?? "", ["${{ matrix.shard }}": "\(index)", "\"$VIGNETTE_CACHE\"": url])
+    arguments(
+      lines.first { $0.contains("--shard") } ?? "", ["${{ matrix.shard }}": "\(index)", "\"$VIGNETTE_CACHE\"": url])
   }
 
   /// The assemble job's command against `url`, as a fork's pull request runs it or not.
