@@ -72,7 +72,8 @@ struct SiteBuild {
   func run() async throws -> BuildReport {
     let clock = ContinuousClock()
     let started = clock.now
-    try VipsLibrary.start(threads: options.vipsThreads ?? 1)
+    let threads = options.vipsThreads ?? 1
+    try await RenderWorkers.runDetached { try VipsLibrary.start(threads: threads) }
     var report = BuildReport()
     report.pages = 0
     report.remote = 0
