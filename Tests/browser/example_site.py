@@ -46,10 +46,15 @@ class Server:
         self.httpd.server_close()
 
 
-def static_server(root, delay=0.0):
-    """Serves `root`. `delay` holds back every image so the page paints its text first and
-    any space not reserved for an image shows up as a layout shift when it arrives."""
+IMAGE_SUFFIXES = (".avif", ".webp", ".jpg", ".jpeg", ".png", ".gif", ".svg")
+
+
+def static_server(root, delay=0.0, delayed=lambda path: path.startswith("/static/")):
+    """Serves `root`. `delay` holds back every image (each path `delayed` accepts) so the page
+    paints its text first and any space not reserved for an image shows up as a layout shift
+    when it arrives. Every request path is recorded with its status in `statuses`."""
     requests = []
+    statuses = []
 
     class Handler(_QuietHandler):
         def __init__(self, *args, **kwargs):
@@ -61,12 +66,17 @@ def static_server(root, delay=0.0):
                 self.send_response(204)
                 self.end_headers()
                 return
-            if delay and self.path.startswith("/static/"):
+            if delay and delayed(self.path):
                 time.sleep(delay)
             super().do_GET()
 
+        def send_response(self, code, message=None):
+            statuses.append((self.path, code))
+            super().send_response(code, message)
+
     server = Server(Handler)
     server.requests = requests
+    server.statuses = statuses
     return server
 
 

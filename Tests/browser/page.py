@@ -44,7 +44,7 @@ _LOAD_PICTURES = """
   const waits = [];
   for (const picture of pictures) {
     const img = picture.querySelector("img");
-    if (!img) continue;
+    if (!img || img.getClientRects().length === 0) continue;  // not rendered (display: none): never loads
     img.scrollIntoView({block: "center"});
     await settle();
     const loaded = img.complete ? Promise.resolve("complete") : new Promise(resolve => {
@@ -52,7 +52,7 @@ _LOAD_PICTURES = """
       img.addEventListener("error", () => resolve("error"), {once: true});
       setTimeout(() => resolve("timeout"), 20000);
     });
-    waits.push(loaded.then(async how => { try { await img.decode(); } catch (e) {} return how; }));
+    waits[pictures.indexOf(picture)] = loaded.then(async how => { try { await img.decode(); } catch (e) {} return how; });
     await loaded;
   }
   const outcomes = await Promise.all(waits);
@@ -70,6 +70,7 @@ _LOAD_PICTURES = """
         src: img.getAttribute("src"), srcset: img.getAttribute("srcset"), sizes: img.getAttribute("sizes"),
         currentSrc: img.currentSrc, complete: img.complete, naturalWidth: img.naturalWidth,
         naturalHeight: img.naturalHeight, renderedWidth: box.width, renderedHeight: box.height,
+        rendered: img.getClientRects().length > 0,
         widthAttr: img.getAttribute("width"), heightAttr: img.getAttribute("height"),
         alt: img.getAttribute("alt"), className: img.className},
     };

@@ -170,7 +170,7 @@ def page_urls(tree, page_url):
 # --- media queries and sizes ---------------------------------------------------------------
 
 
-def length(value: str, unsupported: set):
+def length(value: str, unsupported: set, viewport=VIEWPORT):
     value = value.strip().lower()
     match = re.fullmatch(r"([0-9]*\.?[0-9]+)(px|vw|em|rem)?", value)
     if not match:
@@ -178,11 +178,11 @@ def length(value: str, unsupported: set):
         return None
     number = float(match.group(1))
     unit = match.group(2) or ("px" if number == 0 else None)
-    return {"px": number, "vw": number * VIEWPORT / 100, "em": number * EM, "rem": number * EM}.get(unit)
+    return {"px": number, "vw": number * viewport / 100, "em": number * EM, "rem": number * EM}.get(unit)
 
 
-def media_matches(query: str, unsupported: set) -> bool:
-    """A media query list against a screen VIEWPORT px wide (light scheme, motion allowed)."""
+def media_matches(query: str, unsupported: set, viewport=VIEWPORT) -> bool:
+    """A media query list against a screen `viewport` px wide."""
     query = (query or "").strip()
     if not query:
         return True
@@ -201,13 +201,13 @@ def media_matches(query: str, unsupported: set) -> bool:
                 continue
             feature = re.fullmatch(r"\(\s*(min-width|max-width)\s*:\s*([^)]+)\)", term)
             if feature:
-                limit = length(feature.group(2), unsupported)
+                limit = length(feature.group(2), unsupported, viewport)
                 if limit is None:
                     result = False
                 elif feature.group(1) == "min-width":
-                    result = result and VIEWPORT >= limit
+                    result = result and viewport >= limit
                 else:
-                    result = result and VIEWPORT <= limit
+                    result = result and viewport <= limit
                 continue
             unsupported.add(f"media {term!r}")
             result = False
@@ -216,7 +216,7 @@ def media_matches(query: str, unsupported: set) -> bool:
     return False
 
 
-def slot_width(sizes: str | None, unsupported: set) -> float:
+def slot_width(sizes: str | None, unsupported: set, viewport=VIEWPORT) -> float:
     """The `sizes` attribute's source size: the first entry whose condition matches, else 100vw."""
     if sizes:
         depth = 0
@@ -239,16 +239,16 @@ def slot_width(sizes: str | None, unsupported: set) -> float:
                 unsupported.add(f"sizes entry {entry!r}")
                 continue
             condition, value = match.groups()
-            if media_matches(condition, unsupported):
-                width = length(value, unsupported)
+            if media_matches(condition, unsupported, viewport):
+                width = length(value, unsupported, viewport)
                 if width is not None:
                     return width
-    return float(VIEWPORT)
+    return float(viewport)
 
 
-def choose(candidates, sizes, unsupported):
-    """The candidate URL the selection rule picks at VIEWPORT × PIXEL_RATIO."""
-    slot = slot_width(sizes, unsupported)
+def choose(candidates, sizes, unsupported, viewport=VIEWPORT, ratio=PIXEL_RATIO):
+    """The candidate URL the selection rule picks at `viewport` CSS px × `ratio`."""
+    slot = slot_width(sizes, unsupported, viewport)
     rated = []
     for url, descriptor in candidates:
         density = 1.0
@@ -260,7 +260,7 @@ def choose(candidates, sizes, unsupported):
             rated.append((url, density))
     if not rated:
         return None
-    enough = [r for r in rated if r[1] >= PIXEL_RATIO]
+    enough = [r for r in rated if r[1] >= ratio]
     if enough:
         return min(enough, key=lambda r: r[1])[0]  # min keeps the first written of equals
     return max(rated, key=lambda r: r[1])[0]
