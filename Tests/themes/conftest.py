@@ -32,4 +32,5 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(
                 f"{theme} ({stage}): {summary['pages']} pages, {summary['images']} images shown "
                 f"({summary['localImages']} local, {summary['remoteImages']} remote), {summary['rewritten']} rewritten; "
-                f"{summary['bytesBefore']:,} bytes before, {summary['bytesAfter']:,} after")
+                f"{summary['bytesBefore']:,} bytes before, {summary['bytesAfter']:,} after; "
+                f"{summary['posters']} video posters ({summary['posterBytes']:,} bytes) in place of iframes")

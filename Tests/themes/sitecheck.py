@@ -12,12 +12,14 @@ never regular expressions) and compared with the same page before:
 - every attribute a theme wrote on an `<img>` (`class`, `id`, `style`, `title`, `loading`,
   `alt`, `width`, `height`, `decoding`, `data-*`) is still on it, and the fragment and query of
   its `src` are kept;
-- no page fetches more image bytes at a 1280-px viewport: per image, the candidate the HTML
+- no page fetches more image bytes at a 1280-px viewport (a video facade's poster, which
+  replaces an iframe, is counted apart): per image, the candidate the HTML
   standard's selection picks (sources of a `<picture>` first, `sizes`, density = width ÷ slot
   size, the least dense candidate at or above the pixel ratio, else the densest; see
   /work/shared/reference/formats.md §6.2), summed per page;
 - every local raster image (JPEG, PNG, WebP, AVIF, TIFF, BMP) is inside a `<picture>` with a
-  `srcset` and has `width` and `height`;
+  `srcset` and has `width` and `height` (no `srcset` is right only where every variant
+  Vignette made of the file is larger than the file itself);
 - every file other than a page is byte for byte what it was (feeds, sitemaps, the originals
   that links and social cards point at).
 
@@ -298,6 +300,7 @@ class Image:
     element: object
     parent: object
     hidden: bool  # in <noscript> or <template>: not loaded by a browser with scripting
+    facade: bool  # the poster of a video facade, which replaces an iframe (not an <img> of the theme)
     src: str | None  # resolved
     chosen: str | None  # resolved
     kind: str  # local, remote, other, none
@@ -314,8 +317,17 @@ class Page:
     unsupported: set = field(default_factory=set)
 
     @property
+    def theme_images(self):
+        """The page's own images: what the comparison pairs up (facade posters are new)."""
+        return [i for i in self.images if not i.facade]
+
+    @property
     def image_bytes(self):
-        return sum(i.file.stat().st_size for i in self.images if not i.hidden and i.file is not None)
+        return sum(i.file.stat().st_size for i in self.theme_images if not i.hidden and i.file is not None)
+
+    @property
+    def poster_bytes(self):
+        return sum(i.file.stat().st_size for i in self.images if i.facade and not i.hidden and i.file is not None)
 
 
 def collapse(text):
@@ -372,9 +384,10 @@ def _read_page(site: Site, relative: str) -> Page:
         resolved = urllib.parse.urljoin(base, chosen) if chosen else None
         kind, file = site.locate(resolved) if resolved else ("none", None)
         source_file = site.locate(resolved_src)[1] if resolved_src else None
+        facade = any("vignette-video" in (a.get("class") or "").split() for a in ancestors)
         images.append(
-            Image(element, parent, inside(ancestors, "noscript", "template"), resolved_src, resolved, kind, file,
-                  source_file))
+            Image(element, parent, inside(ancestors, "noscript", "template"), facade, resolved_src, resolved, kind,
+                  file, source_file))
     return Page(relative, visible_text(tree), page_urls(tree, url), images, unsupported)
 
 
@@ -394,6 +407,8 @@ class PageFigures:
     local: int
     remote: int
     rewritten: int
+    posters: int = 0  # video facades' posters (in place of iframes, whose bytes are not counted)
+    poster_bytes: int = 0
 
 
 @dataclass
@@ -422,6 +437,8 @@ class Report:
             "localImages": self.total("local"),
             "remoteImages": self.total("remote"),
             "rewritten": self.total("rewritten"),
+            "posters": self.total("posters"),
+            "posterBytes": self.total("poster_bytes"),
             "bytesBefore": self.bytes_before,
             "bytesAfter": self.bytes_after,
             "problems": len(self.problems),
@@ -474,12 +491,20 @@ def picture_problem(image: Image):
     has_srcset = image.element.get("srcset") or (
         image.parent is not None and image.parent.tag == "picture"
         and any(s.tag == "source" and s.get("srcset") for s in image.parent))
-    if not has_srcset:
+    if not has_srcset and not original_is_lightest(image.source_file):
         missing.append("srcset")
     for name in ("width", "height"):
         if not image.element.get(name):
             missing.append(name)
     return ", ".join(missing) if missing else None
+
+
+def original_is_lightest(file: Path):
+    """Whether Vignette made variants of `file` (named `NAME.<width>w.<hash>.<ext>` beside it)
+    and every one is larger than the file itself, so that the file alone is the right choice."""
+    pattern = re.compile(re.escape(file.stem) + r"\.[0-9]+w\.[0-9a-f]+\.[a-z0-9]+")
+    variants = [f for f in file.parent.iterdir() if pattern.fullmatch(f.name)]
+    return bool(variants) and all(f.stat().st_size > file.stat().st_size for f in variants)
 
 
 def is_picture(image: Image):
@@ -507,10 +532,10 @@ def compare(before: Site, after: Site, require_pictures=True) -> Report:
             report.problems.append(
                 f"{relative}: visible text changed at {at}: {old.text[max(0, at - 40):at + 40]!r} → "
                 f"{new.text[max(0, at - 40):at + 40]!r}")
-        if len(old.images) != len(new.images):
-            report.problems.append(f"{relative}: {len(old.images)} <img> before, {len(new.images)} after")
+        if len(old.theme_images) != len(new.theme_images):
+            report.problems.append(f"{relative}: {len(old.theme_images)} <img> before, {len(new.theme_images)} after")
         rewritten = 0
-        for first, second in zip(old.images, new.images):
+        for first, second in zip(old.theme_images, new.theme_images):
             for problem in attribute_problems(first.element.attrib, second.element.attrib):
                 report.problems.append(f"{relative}: <img> {describe(first)}: {problem}")
             if not is_picture(first) and is_picture(second) or first.element.attrib != second.element.attrib:
@@ -523,11 +548,11 @@ def compare(before: Site, after: Site, require_pictures=True) -> Report:
         if new.image_bytes > old.image_bytes:
             report.problems.append(
                 f"{relative}: fetches {new.image_bytes} image bytes at {VIEWPORT} px, {old.image_bytes} before")
-        shown = [i for i in old.images if not i.hidden]
+        shown = [i for i in old.theme_images if not i.hidden]
         report.pages.append(
             PageFigures(
                 relative, old.image_bytes, new.image_bytes, len(shown), sum(i.kind == "local" for i in shown),
-                sum(i.kind == "remote" for i in shown), rewritten))
+                sum(i.kind == "remote" for i in shown), rewritten, sum(i.facade for i in new.images), new.poster_bytes))
     for relative, digest in tree_digests(before.root).items():
         if not relative.endswith(".html") and tree_digest_of(after.root / relative) != digest:
             report.problems.append(f"{relative}: changed or removed (only pages may change)")

@@ -81,3 +81,14 @@ def test_attribute_rules():
     assert sitecheck.attribute_problems(before, lost) == [
         "class b lost", "style margin: 0 lost", "loading='lazy' became None", "data-x='1' became None",
         "src fragment 'center' became ''"]
+
+
+def test_original_is_lightest_only_when_every_variant_is_larger(tmp_path):
+    original = tmp_path / "avatar.png"
+    original.write_bytes(bytes(400))
+    assert not sitecheck.original_is_lightest(original)  # no variants: not processed at all
+    (tmp_path / "avatar.300w.0123abcd.webp").write_bytes(bytes(600))
+    (tmp_path / "other.300w.0123abcd.webp").write_bytes(bytes(10))
+    assert sitecheck.original_is_lightest(original)
+    (tmp_path / "avatar.300w.4567cdef.jpg").write_bytes(bytes(300))
+    assert not sitecheck.original_is_lightest(original)

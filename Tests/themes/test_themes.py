@@ -93,6 +93,9 @@ def test_site_mode_keeps_the_theme_and_downloads_less(theme, tmp_path, youtube, 
     run = themesite.vignette_site(site, youtube)
     assert run.returncode == 0, run.stdout + run.stderr
     assert str(tmp_path) not in run.stdout + run.stderr, "an absolute path in the output"
+    leaked = [f for f in sitecheck.tree_differences(before_root, public)
+              if (public / f).is_file() and str(tmp_path).encode() in (public / f).read_bytes()]
+    assert leaked == [], "files with an absolute path of this machine"
     report = sitecheck.compare(sitecheck.Site(before_root, base), sitecheck.Site(public, base))
     figures.setdefault(theme, {})["site"] = report.summary()
     figures[theme]["pages"] = [vars(p) for p in report.pages if p.images]
