@@ -41,10 +41,24 @@ final class SiteClone {
   deinit { try? FileManager.default.removeItem(atPath: root) }
 
   /// Runs the built `vignette` here with `--json` and returns its status and report.
-  func vignette(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, [String: Any], String) {
-    let result = try CLI.run(arguments + ["--json"], in: root, environment: environment)
+  func vignette(_ arguments: [String], environment: [String: String] = [:]) async throws -> (
+    Int32, [String: Any], String
+  ) {
+    let result = try await Self.run(arguments + ["--json"], in: root, environment: environment)
     let report = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any] ?? [:]
     return (result.status, report, result.stderr)
+  }
+
+  /// `CLI.run` on a thread of its own: a build takes many seconds on a busy machine, and
+  /// waiting for it on Swift's cooperative pool (two threads on two cores) would starve every
+  /// other test running meanwhile.
+  static func run(_ arguments: [String], in folder: String, environment: [String: String] = [:]) async throws
+    -> CLI.Result
+  {
+    try await withCheckedThrowingContinuation { continuation in
+      Thread { continuation.resume(with: Result { try CLI.run(arguments, in: folder, environment: environment) }) }
+        .start()
+    }
   }
 
   /// Every file under `folder` with its bytes.
@@ -101,7 +115,7 @@ struct ShardMatrixTests {
     let total = 10
 
     let single = try SiteClone(site, "single")
-    let (singleStatus, singleReport, singleErrors) = try single.vignette(["build"])
+    let (singleStatus, singleReport, singleErrors) = try await single.vignette(["build"])
     #expect(singleStatus == 0, "\(singleErrors)")
     #expect(singleReport["rendered"] as? Int == total)
 
@@ -111,7 +125,7 @@ struct ShardMatrixTests {
     for index in 1...4 {
       let shard = try SiteClone(site, "shard\(index)")
       shards.append(shard)
-      let (status, report, errors) = try shard.vignette([
+      let (status, report, errors) = try await shard.vignette([
         "build", "--shard", "\(index)/4", "--remote-cache", server.url,
       ])
       #expect(status == 0, "\(errors)")
@@ -129,7 +143,7 @@ struct ShardMatrixTests {
     #expect(server.stored.filter { $0.hasPrefix("ac/") }.count == total)
 
     let assemble = try SiteClone(site, "assemble")
-    let (status, report, errors) = try assemble.vignette(ReadmeWorkflow.assemble(url: server.url, fork: false))
+    let (status, report, errors) = try await assemble.vignette(ReadmeWorkflow.assemble(url: server.url, fork: false))
     #expect(status == 0, "\(errors)")
     #expect(report["rendered"] as? Int == 0)
     #expect(report["downloaded"] as? Int == total)
@@ -150,7 +164,8 @@ struct ShardMatrixTests {
     try Data(TestImages.gradient(width: 150, height: 90, alpha: false, format: .jpeg))
       .write(to: URL(fileURLWithPath: fork.root + "/assets/images/pic1.jpg"))
     let puts = server.count("PUT")
-    let (forkStatus, forkReport, forkErrors) = try fork.vignette(ReadmeWorkflow.assemble(url: server.url, fork: true))
+    let (forkStatus, forkReport, forkErrors) = try await fork.vignette(
+      ReadmeWorkflow.assemble(url: server.url, fork: true))
     #expect(forkStatus == 0, "\(forkErrors)")
     #expect(forkReport["rendered"] as? Int == 1)
     #expect(forkReport["downloaded"] as? Int == total - 1)
@@ -161,9 +176,9 @@ struct ShardMatrixTests {
 @Suite("Builds with a remote cache")
 struct RemoteBuildTests {
   /// A single-machine build's output, for comparison.
-  func reference(_ site: TestSite) throws -> [String: Data] {
+  func reference(_ site: TestSite) async throws -> [String: Data] {
     let single = try SiteClone(site, "reference")
-    let (status, _, errors) = try single.vignette(["build"])
+    let (status, _, errors) = try await single.vignette(["build"])
     #expect(status == 0, "\(errors)")
     return single.tree("output")
   }
@@ -174,34 +189,34 @@ struct RemoteBuildTests {
     let server = try WebDAVServer()
     defer { server.stop() }
     let publisher = try SiteClone(site, "publisher")
-    #expect(try publisher.vignette(["build", "--remote-cache", server.url]).0 == 0)
+    #expect(try await publisher.vignette(["build", "--remote-cache", server.url]).0 == 0)
     for name in server.stored where name.hasPrefix("cas/") {
       var data = try Data(contentsOf: URL(fileURLWithPath: server.store + "/" + name))
       data[data.count - 1] ^= 0x55
       try data.write(to: URL(fileURLWithPath: server.store + "/" + name))
     }
     let clone = try SiteClone(site, "consumer")
-    let (status, report, errors) = try clone.vignette(["build", "--remote-cache", server.url])
+    let (status, report, errors) = try await clone.vignette(["build", "--remote-cache", server.url])
     #expect(status == 0)
     #expect(report["downloaded"] as? Int == 0)
     #expect(report["rendered"] as? Int == 10)
     #expect(report["warnings"] as? Int == 1)
     #expect(errors.contains("does not match its hash"))
-    #expect(clone.tree("output") == (try reference(site)))
+    #expect(clone.tree("output") == (try await reference(site)))
   }
 
   @Test("a server that is down: the build renders everything locally and warns once")
   func serverDown() async throws {
     let site = try matrixSite()
     let clone = try SiteClone(site, "down")
-    let (status, report, errors) = try clone.vignette([
+    let (status, report, errors) = try await clone.vignette([
       "build", "--remote-cache", "http://127.0.0.1:\(try WebDAVServer.freePort())",
     ])
     #expect(status == 0)
     #expect(report["rendered"] as? Int == 10)
     #expect(report["warnings"] as? Int == 1)
     #expect(errors.components(separatedBy: "remote cache").count == 2, "\(errors)")
-    #expect(clone.tree("output") == (try reference(site)))
+    #expect(clone.tree("output") == (try await reference(site)))
   }
 
   @Test("read-only, from the flag or the config: renders locally, uploads nothing")
@@ -210,7 +225,9 @@ struct RemoteBuildTests {
     let server = try WebDAVServer()
     defer { server.stop() }
     let flag = try SiteClone(site, "flag")
-    let (status, report, _) = try flag.vignette(["build", "--remote-cache", server.url, "--remote-cache-read-only"])
+    let (status, report, _) = try await flag.vignette([
+      "build", "--remote-cache", server.url, "--remote-cache-read-only",
+    ])
     #expect(status == 0)
     #expect(report["rendered"] as? Int == 10)
     #expect(report["uploaded"] as? Int == 0)
@@ -220,11 +237,11 @@ struct RemoteBuildTests {
         .utf8
     )
     .write(to: URL(fileURLWithPath: config.root + "/pipeline.json"))
-    #expect(try config.vignette(["build"]).0 == 0)
+    #expect(try await config.vignette(["build"]).0 == 0)
     #expect(server.stored.isEmpty)
     #expect(server.count("PUT") == 0)
     // A read-only shard would publish nothing: refused as bad usage.
-    let (shardStatus, _, shardErrors) = try flag.vignette([
+    let (shardStatus, _, shardErrors) = try await flag.vignette([
       "build", "--shard", "1/2", "--remote-cache", server.url, "--remote-cache-read-only",
     ])
     #expect(shardStatus == 2)
@@ -240,11 +257,11 @@ struct RemoteBuildTests {
       (["build", "--shard", "1/4"], "needs a remote cache"),
       (["build", "--remote-cache", "ftp://cache"], "--remote-cache"),
     ] {
-      let (status, _, errors) = try clone.vignette(arguments)
+      let (status, _, errors) = try await clone.vignette(arguments)
       #expect(status == 2, "\(arguments)")
       #expect(errors.contains(message), "\(errors)")
     }
-    let (status, _, errors) = try clone.vignette(
+    let (status, _, errors) = try await clone.vignette(
       ["build", "--remote-cache", "http://127.0.0.1:9"], environment: ["VIGNETTE_REMOTE_CACHE_HEADER": "secret-token"])
     #expect(status == 2)
     #expect(errors.contains("VIGNETTE_REMOTE_CACHE_HEADER") && !errors.contains("secret-token"))
@@ -254,26 +271,26 @@ struct RemoteBuildTests {
   func garbageCollection() async throws {
     let site = try matrixSite()
     let clone = try SiteClone(site, "gc")
-    #expect(try clone.vignette(["build"]).0 == 0)
+    #expect(try await clone.vignette(["build"]).0 == 0)
     let before = clone.tree(".vignette-cache/renders").count
     #expect(before == 10)
     // Nothing to collect on an unchanged site.
-    let (_, idle, _) = try clone.vignette(["gc"])
+    let (_, idle, _) = try await clone.vignette(["gc"])
     #expect(idle["command"] as? String == "gc")
     #expect(idle["gcRemovedFiles"] as? Int == 0)
     // Drop two pictures from their posts: their renders and objects go, the rest stay.
     try Data("# No pictures any more\n".utf8).write(
       to: URL(fileURLWithPath: clone.root + "/assets/posts/bundle/index.md"))
-    let (status, report, _) = try clone.vignette(["gc"])
+    let (status, report, _) = try await clone.vignette(["gc"])
     #expect(status == 0)
     #expect((report["gcRemovedFiles"] as? Int ?? 0) > 2)
     #expect((report["gcFreedBytes"] as? Int ?? 0) > 0)
     #expect(clone.tree(".vignette-cache/renders").count == 8)
     // The collected cache still serves the site: nothing to encode.
-    let (_, rebuilt, _) = try clone.vignette(["build", "--gc"])
+    let (_, rebuilt, _) = try await clone.vignette(["build", "--gc"])
     #expect(rebuilt["rendered"] as? Int == 0)
     #expect(rebuilt["gcRemovedFiles"] as? Int == 0)
-    let text = try CLI.run(["gc"], in: clone.root)
+    let text = try await SiteClone.run(["gc"], in: clone.root)
     #expect(text.stdout.contains("Collected the cache: removed 0 files"))
   }
 }
