@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
   name: "Vignette",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "vignette", targets: ["VignetteCLI"]),
     .library(name: "Vignette", targets: ["Vignette"]),
@@ -35,7 +35,9 @@ let package = Package(
         "Vips", "Markdown", "HTML",
         .product(name: "TOMLKit", package: "TOMLKit"),
         .product(name: "Yams", package: "Yams"),
-      ]),
+      ],
+      // The Hugo templates written under output/layouts, as the files Hugo reads.
+      resources: [.copy("Resources/hugo")]),
     .executableTarget(
       name: "VignetteCLI",
       dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Vignette
 
 #if canImport(Glibc)
@@ -64,72 +65,77 @@ struct Terminal: Sendable {
 
 /// Follows a build's progress events: draws a progress bar on a terminal, prints one line
 /// per stage elsewhere (or nothing when quiet), and times each stage for the JSON report.
-final class BuildProgress: @unchecked Sendable {
+final class BuildProgress: Sendable {
   enum Style { case bar, lines, silent }
 
   private let style: Style
-  private let lock = NSLock()
   private let clock = ContinuousClock()
-  private var stage: (name: String, started: ContinuousClock.Instant)?
-  private var timings: [String: Double] = [:]
-  private var drawn = false
+
+  /// The stage running, the seconds of each stage so far, and whether a bar is drawn.
+  private struct State {
+    var stage: (name: String, started: ContinuousClock.Instant)?
+    var timings: [String: Double] = [:]
+    var drawn = false
+  }
+
+  private let state = Mutex(State())
 
   init(style: Style) { self.style = style }
 
   /// Seconds spent in each stage so far.
-  var stageSeconds: [String: Double] { lock.withLock { timings } }
+  var stageSeconds: [String: Double] { state.withLock { $0.timings } }
 
   func update(_ event: BuildOptions.Progress) {
-    lock.withLock {
+    state.withLock { state in
       switch event {
       case .stage(let name):
-        closeStage()
-        stage = (name, clock.now)
+        closeStage(&state)
+        state.stage = (name, clock.now)
         switch style {
-        case .bar: draw("\(name)…")
+        case .bar: draw("\(name)…", &state)
         case .lines: Terminal.error("vignette: \(name)")
         case .silent: break
         }
       case .image(let done, let total, let file):
-        guard style == .bar, let stage else { return }
+        guard style == .bar, let stage = state.stage else { return }
         let seconds = Self.seconds(clock.now - stage.started)
         let rate = seconds > 0 ? String(format: "%.1f/s", Double(done) / seconds) : ""
         let width = 24
         let filled = total > 0 ? width * done / total : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        draw("render \(bar) \(done)/\(total) images \(done > 0 ? rate : "")  \(file)")
+        draw("render \(bar) \(done)/\(total) images \(done > 0 ? rate : "")  \(file)", &state)
       }
     }
   }
 
   /// Ends the last stage and clears the bar, before the summary is printed.
   func finish() {
-    lock.withLock {
-      closeStage()
-      stage = nil
-      if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-      drawn = false
+    state.withLock { state in
+      closeStage(&state)
+      state.stage = nil
+      if state.drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      state.drawn = false
     }
   }
 
   /// Ends the build: the seconds per stage, and a clean slate for the next build.
   func takeStageSeconds() -> [String: Double] {
     finish()
-    return lock.withLock {
-      defer { timings = [:] }
-      return timings
+    return state.withLock { state in
+      defer { state.timings = [:] }
+      return state.timings
     }
   }
 
-  private func closeStage() {
-    if let stage { timings[stage.name, default: 0] += Self.seconds(clock.now - stage.started) }
+  private func closeStage(_ state: inout State) {
+    if let stage = state.stage { state.timings[stage.name, default: 0] += Self.seconds(clock.now - stage.started) }
   }
 
-  private func draw(_ line: String) {
+  private func draw(_ line: String, _ state: inout State) {
     let columns = max(20, Terminal.columns - 1)
     let text = line.count > columns ? String(line.prefix(columns - 1)) + "…" : line
     FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
-    drawn = true
+    state.drawn = true
   }
 
   static func seconds(_ duration: Duration) -> Double {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Synchronization
 import Vignette
 
 #if canImport(Glibc)
@@ -26,13 +27,8 @@ extension VignetteCommand {
       let console = Console(common: common)
       var options = try common.buildOptions(checkOnly: false)
       try remote.apply(to: &options)
-      let progress = console.progress()
-      let firstBuild = FirstBuild()
-      let timer = BuildProgress(style: .silent)
-      options.progress = { event in
-        if firstBuild.running { progress.update(event) }
-        timer.update(event)
-      }
+      let log = WatchLog(console: console, progress: console.progress(), timer: BuildProgress(style: .silent))
+      options.progress = { log.update($0) }
       let session: WatchSession
       do {
         session = try WatchSession(options: options)
@@ -42,8 +38,7 @@ extension VignetteCommand {
       }
       session.quiet = .milliseconds(debounce)
       let signals = Signals { session.stop() }
-      let log = WatchLog(
-        console: console, progress: progress, timer: timer, firstBuild: firstBuild, roots: session.watchedRoots)
+      log.watching(session.watchedRoots)
       await session.run { log.record($0) }
       withExtendedLifetime(signals) {}
       throw ExitCode(130)
@@ -51,32 +46,29 @@ extension VignetteCommand {
   }
 }
 
-/// Whether the first build is still running (progress is shown for it alone).
-final class FirstBuild: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = true
-  var running: Bool {
-    get { lock.withLock { value } }
-    set { lock.withLock { value = newValue } }
-  }
-}
-
 /// SIGINT and SIGTERM: the first asks the session to stop after its current build; a second
 /// one quits at once (every write is atomic, so the output folder holds whole files).
+///
+/// `@unchecked Sendable` only because corelibs-libdispatch does not mark its signal sources
+/// `Sendable`: they are made in `init`, never changed, and cancelled in `deinit`; the count of
+/// signals is in a `Mutex`.
 final class Signals: @unchecked Sendable {
-  private var sources: [DispatchSourceSignal] = []
-  private let lock = NSLock()
-  private var count = 0
+  private let sources: [any DispatchSourceSignal]
+  private let count = Mutex(0)
 
   init(stop: @escaping @Sendable () -> Void) {
+    var sources: [any DispatchSourceSignal] = []
     for number in [SIGINT, SIGTERM] {
       signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      sources.append(DispatchSource.makeSignalSource(signal: number, queue: .global()))
+    }
+    self.sources = sources
+    for source in sources {
       source.setEventHandler { [weak self] in
         guard let self else { return }
-        let first = lock.withLock {
-          count += 1
-          return count == 1
+        let first = count.withLock {
+          $0 += 1
+          return $0 == 1
         }
         if first {
           stop()
@@ -85,7 +77,6 @@ final class Signals: @unchecked Sendable {
         }
       }
       source.resume()
-      sources.append(source)
     }
   }
 
@@ -94,36 +85,45 @@ final class Signals: @unchecked Sendable {
 
 /// Prints what watch mode does: the first build like `build`, then one line per rebuild and
 /// only the diagnostics that are new since the previous build.
-final class WatchLog: @unchecked Sendable {
+final class WatchLog: Sendable {
   let console: Console
   let progress: BuildProgress
-  let firstBuild: FirstBuild
-  let roots: [String]
   /// Times the stages of every build, for `--json`.
   let timer: BuildProgress
-  private var previous = Set<Diagnostic>()
-  private let time: DateFormatter = {
-    let formatter = DateFormatter()
-    formatter.dateFormat = "HH:mm:ss"
-    return formatter
-  }()
 
-  init(console: Console, progress: BuildProgress, timer: BuildProgress, firstBuild: FirstBuild, roots: [String]) {
+  /// Whether the first build is still running (progress is shown for it alone), the folders
+  /// watched, and the diagnostics of the previous build.
+  private struct State {
+    var firstBuild = true
+    var roots: [String] = []
+    var previous = Set<Diagnostic>()
+  }
+
+  private let state = Mutex(State())
+
+  init(console: Console, progress: BuildProgress, timer: BuildProgress) {
     self.timer = timer
     self.console = console
     self.progress = progress
-    self.firstBuild = firstBuild
-    self.roots = roots
+  }
+
+  /// The folders the session watches, for the line printed after the first build.
+  func watching(_ roots: [String]) { state.withLock { $0.roots = roots } }
+
+  /// A progress event of a build: shown for the first, timed for all.
+  func update(_ event: BuildOptions.Progress) {
+    if state.withLock({ $0.firstBuild }) { progress.update(event) }
+    timer.update(event)
   }
 
   var quiet: Bool { console.common.quiet || console.common.json }
 
   func record(_ event: WatchSession.Event) {
-    let first = firstBuild.running
-    if first {
-      progress.finish()
-      firstBuild.running = false
+    let (first, roots, previous) = state.withLock { state in
+      defer { state.firstBuild = false }
+      return (state.firstBuild, state.roots, state.previous)
     }
+    if first { progress.finish() }
     let stages = timer.takeStageSeconds()
     switch event {
     case .failed(let message, let changes):
@@ -142,12 +142,14 @@ final class WatchLog: @unchecked Sendable {
       let current = Set(report.diagnostics)
       console.show(report.diagnostics.filter { !previous.contains($0) })
       let fixed = previous.subtracting(current).count
-      previous = current
+      state.withLock { $0.previous = current }
       guard !quiet else { break }
       if first {
         Terminal.output(console.summary(report, checkOnly: false))
         Terminal.error("vignette: watching \(roots.joined(separator: ", ")) (Ctrl-C to stop)")
       } else {
+        let time = DateFormatter()
+        time.dateFormat = "HH:mm:ss"
         var line =
           "\(time.string(from: Date()))\(describe(changes)): \(report.written) file\(report.written == 1 ? "" : "s") written, \(report.removed) removed"
         if report.rendered > 0 { line += ", \(report.rendered) image\(report.rendered == 1 ? "" : "s") rendered" }

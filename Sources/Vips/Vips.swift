@@ -175,7 +175,7 @@ public final class VipsImage {
   }
 
   /// Raw interleaved pixel bytes.
-  public func pixels() throws -> [UInt8] {
+  package func pixels() throws -> [UInt8] {
     var size = 0
     guard let raw = cvips_write_to_memory(pointer, &size) else {
       throw VipsError.take(operation: "write_to_memory")
@@ -202,17 +202,17 @@ public final class VipsImage {
   }
 
   /// A smooth colour test pattern of the given size, optionally with an alpha ramp.
-  public static func testPattern(width: Int, height: Int, alpha: Bool = false) throws -> VipsImage {
+  package static func testPattern(width: Int, height: Int, alpha: Bool = false) throws -> VipsImage {
     try make("test pattern") { cvips_test_pattern(Int32(width), Int32(height), alpha ? 1 : 0, $0) }
   }
 
   /// Opens (lazily) an image file for inspection: size, bands, pixels.
-  public static func open(path: String) throws -> VipsImage {
+  package static func open(path: String) throws -> VipsImage {
     try make("load") { cvips_open(path, $0) }
   }
 
   /// Decodes every pixel of the file at `path`; throws when it cannot.
-  public static func verifyDecodes(path: String, failOn: FailOn = .truncated) throws {
+  package static func verifyDecodes(path: String, failOn: FailOn = .truncated) throws {
     guard cvips_decode_check(path, failOn.rawValue) == 0 else {
       throw VipsError.take(operation: "decode")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Vips
 
 /// The content-addressed cache in the `cache` folder:
@@ -7,25 +8,24 @@ import Vips
 /// - `sources.json`: size and mtime of each source with its hash and header, so an
 ///   unchanged source is neither read nor hashed again.
 /// Every entry is written atomically; a damaged entry is treated as missing.
-public final class BuildCache: @unchecked Sendable {
+public final class BuildCache: Sendable {
   public let folder: String
-  private let lock = NSLock()
-  private var sources: [String: SourceRecord]
-  private var sourcesChanged = false
+  /// The source index as loaded, with what this build added, and whether it changed.
+  private let index: Mutex<(sources: [String: SourceRecord], changed: Bool)>
 
-  struct SourceRecord: Codable {
+  struct SourceRecord: Codable, Sendable {
     var stamp: FileStamp
     var image: SourceImage
   }
 
   public init(folder: String) {
     self.folder = folder
-    let index = folder + "/sources.json"
-    sources =
-      (FileManager.default.contents(atPath: index)).flatMap {
+    let sources =
+      (FileManager.default.contents(atPath: folder + "/sources.json")).flatMap {
         try? JSONDecoder().decode([String: SourceRecord].self, from: $0)
       }
       ?? [:]
+    index = Mutex((sources, false))
   }
 
   func objectPath(_ key: String, _ format: VariantFormat) -> String {
@@ -67,9 +67,7 @@ public final class BuildCache: @unchecked Sendable {
     guard let stamp = FileSystem.stamp(file) else {
       throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: file])
     }
-    lock.lock()
-    let cached = sources[file]
-    lock.unlock()
+    let cached = index.withLock { $0.sources[file] }
     if let cached, cached.stamp == stamp {
       var image = cached.image
       image.urlPath = urlPath
@@ -82,30 +80,30 @@ public final class BuildCache: @unchecked Sendable {
     let image = SourceImage(
       file: file, urlPath: urlPath, hash: hash, width: size.width, height: size.height, hasAlpha: header.hasAlpha,
       pages: header.pages, loader: header.loader, bytes: Int64(data.count))
-    lock.lock()
-    sources[file] = SourceRecord(stamp: stamp, image: image)
-    sourcesChanged = true
-    lock.unlock()
+    index.withLock {
+      $0.sources[file] = SourceRecord(stamp: stamp, image: image)
+      $0.changed = true
+    }
     return image
   }
 
   /// Writes the source index when it changed.
   func save() throws {
-    lock.lock()
-    defer { lock.unlock() }
-    guard sourcesChanged else { return }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    try FileSystem.writeAtomically(encoder.encode(sources), to: folder + "/sources.json")
-    sourcesChanged = false
+    try index.withLock { index in
+      guard index.changed else { return }
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      try FileSystem.writeAtomically(encoder.encode(index.sources), to: folder + "/sources.json")
+      index.changed = false
+    }
   }
 
   /// Drops the index entries of sources not in `files` and writes the index (for gc).
   func retainSources(_ files: Set<String>) throws {
-    lock.withLock {
-      let before = sources.count
-      sources = sources.filter { files.contains($0.key) }
-      if sources.count != before { sourcesChanged = true }
+    index.withLock { index in
+      let before = index.sources.count
+      index.sources = index.sources.filter { files.contains($0.key) }
+      if index.sources.count != before { index.changed = true }
     }
     try save()
   }

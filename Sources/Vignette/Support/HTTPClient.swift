@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
   import FoundationNetworking
@@ -65,14 +66,17 @@ enum HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
 /// A small client over URLSession (libcurl on Linux) that enforces a total timeout and a byte
 /// cap while the body arrives, instead of buffering whatever a server sends. YouTube's oEmbed
 /// and thumbnails use its `get`, the remote cache `send` with `HEAD` and `PUT`.
+///
+/// `@unchecked Sendable` because URLSession takes its delegate (this object) only after
+/// `super.init`, so `session` is a `var`: assigned once, in `init`, and only read after. The
+/// requests in flight are in a `Mutex`.
 final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
   let limits: NetworkLimits
   let userAgent: String
   private var session: URLSession!
-  private let lock = NSLock()
-  private var pending: [Int: Pending] = [:]
+  private let pending = Mutex<[Int: Pending]>([:])
 
-  private struct Pending {
+  private struct Pending: Sendable {
     var continuation: CheckedContinuation<HTTPResponse, Error>
     var limit: Int
     var body = Data()
@@ -119,7 +123,7 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     let id = task.taskIdentifier
     return try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { continuation in
-        lock.withLock { pending[id] = Pending(continuation: continuation, limit: limit) }
+        pending.withLock { $0[id] = Pending(continuation: continuation, limit: limit) }
         DispatchQueue.global().asyncAfter(deadline: .now() + limits.totalTimeout) { [weak self] in
           if self?.finish(id, .failure(HTTPFailure.timedOut)) == true { task.cancel() }
         }
@@ -133,7 +137,7 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
   /// Resumes the waiting request once; returns false when it had already been resumed.
   @discardableResult
   private func finish(_ id: Int, _ result: Result<HTTPResponse, Error>) -> Bool {
-    guard let entry = lock.withLock({ pending.removeValue(forKey: id) }) else { return false }
+    guard let entry = pending.withLock({ $0.removeValue(forKey: id) }) else { return false }
     entry.continuation.resume(with: result)
     return true
   }
@@ -143,7 +147,7 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     let expected = (dataTask.response as? HTTPURLResponse).flatMap {
       Int($0.value(forHTTPHeaderField: "Content-Length") ?? "")
     }
-    let overflow: Int? = lock.withLock {
+    let overflow: Int? = pending.withLock { pending in
       guard pending[id] != nil else { return nil }
       pending[id]!.body.append(data)
       let (count, limit) = (pending[id]!.body.count, pending[id]!.limit)
@@ -166,7 +170,7 @@ final class HTTPClient: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     for (name, value) in response.allHeaderFields {
       if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
     }
-    let body = lock.withLock { pending[id]?.body } ?? Data()
+    let body = pending.withLock { $0[id]?.body } ?? Data()
     finish(id, .success(HTTPResponse(status: response.statusCode, headers: headers, body: body)))
   }
 

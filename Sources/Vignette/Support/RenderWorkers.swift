@@ -41,6 +41,10 @@ public final class RenderWorkers: Sendable {
 }
 
 /// The jobs waiting for a render thread, and whether the threads should stop.
+///
+/// `@unchecked Sendable` because idle threads must sleep until a job arrives, which takes a
+/// condition variable (`NSCondition`: a lock with wait and signal); `Mutex` has no wait. Every
+/// access to `jobs` and `stopping` holds the condition's lock.
 private final class JobQueue: @unchecked Sendable {
   private let condition = NSCondition()
   private var jobs: [@Sendable () -> Void] = []

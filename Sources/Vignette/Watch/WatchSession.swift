@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Watch mode: one build, then a rebuild after every debounced batch of changes under the
 /// content folder and the asset roots, until `stop` is called.
@@ -8,7 +9,7 @@ import Foundation
 /// image loses its outputs, and the posts that still use a deleted image get an error.
 /// A failing rebuild is reported and watching goes on. `stop` lets a running build finish, so
 /// the output folder is left as one consistent build.
-public final class WatchSession: @unchecked Sendable {
+public final class WatchSession: Sendable {
   /// What happened, in order: the first build, then one event per rebuild.
   public enum Event: Sendable {
     /// A build finished. `changes` are the paths that triggered it (empty for the first).
@@ -17,14 +18,29 @@ public final class WatchSession: @unchecked Sendable {
     case failed(String, changes: [String])
   }
 
-  /// The project as last loaded: the config is read again when it changes.
-  public private(set) var project: Project
+  /// What changes while the session runs: the project (the config is read again when it
+  /// changes), the memo that goes with it, the debounce, and the paths changed since the
+  /// last rebuild started (added by the watching thread, taken by the build loop).
+  private struct State: Sendable {
+    var project: Project
+    var memo = PipelineMemo()
+    var quiet: Duration = .milliseconds(30)
+    var pending = Set<String>()
+  }
+
+  private let state: Mutex<State>
   public let options: BuildOptions
-  /// How long the files must be quiet before a rebuild starts.
-  public var quiet: Duration = .milliseconds(30)
   private let watcher: FileWatcher
   private let configPath: String
-  private var memo = PipelineMemo()
+
+  /// The project as last loaded: the config is read again when it changes.
+  public var project: Project { state.withLock { $0.project } }
+
+  /// How long the files must be quiet before a rebuild starts.
+  public var quiet: Duration {
+    get { state.withLock { $0.quiet } }
+    set { state.withLock { $0.quiet = newValue } }
+  }
 
   /// Loads the config and starts watching right away, so edits made during the first build
   /// are not lost. Throws `ConfigError` for a bad config.
@@ -33,7 +49,7 @@ public final class WatchSession: @unchecked Sendable {
   }
 
   public init(project: Project, options: BuildOptions) throws {
-    self.project = project
+    state = Mutex(State(project: project))
     var options = options
     options.checkOnly = false
     self.options = options
@@ -50,15 +66,18 @@ public final class WatchSession: @unchecked Sendable {
   }
 
   /// The folders watched, as the user knows them.
-  public var watchedRoots: [String] { watcher.roots.map(project.display) }
+  public var watchedRoots: [String] {
+    let project = self.project
+    return watcher.roots.map(project.display)
+  }
 
   /// Builds, then rebuilds on every change until `stop`; calls `handle` after each build.
   public func run(_ handle: @Sendable (Event) -> Void) async {
-    let pending = PendingChanges()
     let (batches, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-    let thread = Thread { [watcher, quiet] in
+    let quiet = self.quiet
+    let thread = Thread { [self] in
       while let batch = watcher.next(quiet: quiet) {
-        pending.add(batch)
+        state.withLock { $0.pending.formUnion(batch) }
         continuation.yield()
       }
       continuation.finish()
@@ -69,21 +88,27 @@ public final class WatchSession: @unchecked Sendable {
     await build(changes: [], handle)
     for await _ in batches {
       guard !watcher.isStopped else { break }
-      let changes = pending.take()
+      let changes = state.withLock { state in
+        defer { state.pending = [] }
+        return state.pending
+      }
       guard !changes.isEmpty else { continue }
       let shown = changes.map(project.display).sorted()
       if changes.contains(configPath) {
         // New settings change every output: start from a fresh memo. Folders stay as they
         // were when watching began.
         do {
-          project = try Project.load(configPath: options.configPath)
-          memo = PipelineMemo()
+          let project = try Project.load(configPath: options.configPath)
+          state.withLock {
+            $0.project = project
+            $0.memo = PipelineMemo()
+          }
         } catch {
           handle(.failed("\(error)", changes: shown))
           continue
         }
       }
-      memo.invalidate(changes)
+      state.withLock { $0.memo }.invalidate(changes)
       await build(changes: shown, handle)
     }
   }
@@ -92,25 +117,11 @@ public final class WatchSession: @unchecked Sendable {
   public func stop() { watcher.stop() }
 
   private func build(changes: [String], _ handle: (Event) -> Void) async {
+    let (project, memo) = state.withLock { ($0.project, $0.memo) }
     do {
       handle(.built(try await Pipeline(project: project, options: options, memo: memo).run(), changes: changes))
     } catch {
       handle(.failed("\(error)", changes: changes))
-    }
-  }
-}
-
-/// Paths changed since the last rebuild started, shared by the watching thread and the loop.
-private final class PendingChanges: @unchecked Sendable {
-  private let lock = NSLock()
-  private var paths = Set<String>()
-
-  func add(_ batch: Set<String>) { lock.withLock { paths.formUnion(batch) } }
-
-  func take() -> Set<String> {
-    lock.withLock {
-      defer { paths = [] }
-      return paths
     }
   }
 }

@@ -1,16 +1,16 @@
 import Foundation
+import Synchronization
 import Vips
 
 /// Fetches a video's oEmbed metadata and its best thumbnail from the configured endpoints,
 /// with bounded retries. Once the network proves unreachable, every later call fails at
 /// once with the same reason, so a build without internet says so once and goes on quickly.
-final class OEmbedClient: @unchecked Sendable {
+final class OEmbedClient: Sendable {
   let settings: YouTubeSettings
   let limits: NetworkLimits
   private let http: HTTPClient
-  private let lock = NSLock()
-  private var down: String?
-  private var requests = 0
+  /// Why the network is down (once it proved so), and the requests made.
+  private let state = Mutex<(down: String?, requests: Int)>((nil, 0))
 
   /// Thumbnail names tried in order, best first.
   static let posterNames = ["maxresdefault", "sddefault", "hqdefault"]
@@ -60,10 +60,10 @@ final class OEmbedClient: @unchecked Sendable {
   func shutdown() { http.shutdown() }
 
   /// Requests sent so far (each attempt counts).
-  var requestCount: Int { lock.withLock { requests } }
+  var requestCount: Int { state.withLock { $0.requests } }
 
   /// Why the network was given up on, if it was.
-  var unreachableReason: String? { lock.withLock { down } }
+  var unreachableReason: String? { state.withLock { $0.down } }
 
   /// `oembed?url=https://www.youtube.com/watch?v=ID&format=json`, decoded and checked.
   func metadata(id: String) async throws(Failure) -> Metadata {
@@ -197,7 +197,7 @@ final class OEmbedClient: @unchecked Sendable {
     var attempt = 0
     while true {
       if let down = unreachableReason { throw .unreachable(down) }
-      lock.withLock { requests += 1 }
+      state.withLock { $0.requests += 1 }
       var pause = limits.backoff * pow(2, Double(attempt))
       let retryReason: String
       do {
@@ -209,7 +209,7 @@ final class OEmbedClient: @unchecked Sendable {
         switch failure {
         case .unreachable(let reason):
           let message = "cannot reach \(url.host ?? url.absoluteString): \(reason)"
-          lock.withLock { if down == nil { down = message } }
+          state.withLock { if $0.down == nil { $0.down = message } }
           throw .unreachable(unreachableReason ?? message)
         case .tooLarge: throw .refused("\(url.absoluteString): \(failure)")
         case .timedOut, .dropped: retryReason = failure.description
@@ -222,7 +222,7 @@ final class OEmbedClient: @unchecked Sendable {
           // A host that never answers in time is as good as unreachable for this run.
           let message =
             "\(url.host ?? url.absoluteString) did not answer in time (\(Self.attempts(attempt + 1)))"
-          lock.withLock { if down == nil { down = message } }
+          state.withLock { if $0.down == nil { $0.down = message } }
           throw .unreachable(unreachableReason ?? message)
         }
         throw .refused("\(url.absoluteString): \(retryReason) after \(Self.attempts(attempt + 1))")
