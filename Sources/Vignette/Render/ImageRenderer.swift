@@ -5,14 +5,18 @@ import Vips
 /// width resized from that in-memory image, every format encoded, metadata stripped. Runs
 /// synchronously on a render thread; no libvips image leaves this call.
 public enum ImageRenderer {
-  /// AVIF encodes running at once. libaom's encoder holds 100–250 MB for a 1920-px picture
-  /// and runs on one core, so half the cores (at least one) bounds memory without idling
-  /// the machine: the other render threads decode and encode WebP/JPEG meanwhile.
-  static let avifGate = DispatchSemaphore(value: max(1, ProcessInfo.processInfo.activeProcessorCount / 2))
+  /// AVIF encodes running at once in one build. libaom's encoder holds 100–250 MB for a
+  /// 1920-px picture and runs on one core, so half the cores (at least one) bounds memory
+  /// without idling the machine: the other render threads decode and encode WebP/JPEG
+  /// meanwhile. Each build has a gate of its own (`RenderStage`), so builds that share a
+  /// process (tests, a library user) never queue behind each other's encodes.
+  public static var avifEncodesAtOnce: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
 
-  /// Renders `plan`, storing each variant's bytes through `store` (keyed by variant key).
+  /// Renders `plan`, storing each variant's bytes through `store` (keyed by variant key);
+  /// AVIF encodes wait for `avifGate`.
   public static func render(
-    _ plan: RenderPlan, store: (VariantPlan, Data) throws -> Void
+    _ plan: RenderPlan, avifGate: DispatchSemaphore = DispatchSemaphore(value: avifEncodesAtOnce),
+    store: (VariantPlan, Data) throws -> Void
   ) throws -> RenderedImage {
     switch plan.mode {
     case .passthrough:
@@ -31,12 +35,12 @@ public enum ImageRenderer {
             height: plan.source.height, format: variant.format, bytes: data.count)
         ], placeholder: placeholder)
     case .raster:
-      return try renderRaster(plan, store: store)
+      return try renderRaster(plan, avifGate: avifGate, store: store)
     }
   }
 
   private static func renderRaster(
-    _ plan: RenderPlan, store: (VariantPlan, Data) throws -> Void
+    _ plan: RenderPlan, avifGate: DispatchSemaphore, store: (VariantPlan, Data) throws -> Void
   ) throws -> RenderedImage {
     let widths = Set(plan.variants.map(\.width)).sorted(by: >)
     guard let largest = widths.first else { throw VipsError(operation: "plan", message: "no variants planned") }

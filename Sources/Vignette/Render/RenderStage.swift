@@ -41,6 +41,8 @@ struct RenderStage {
   var progress: (@Sendable (BuildOptions.Progress) -> Void)?
   var remote: RemoteCache?
   var publishReused = false
+  /// This build's AVIF encodes at once (see `ImageRenderer.avifEncodesAtOnce`).
+  var avifGate = DispatchSemaphore(value: ImageRenderer.avifEncodesAtOnce)
 
   func run(_ plans: [String: Result<RenderPlan, ImageFailure>]) async throws -> Rendered {
     var result = Rendered()
@@ -105,9 +107,12 @@ struct RenderStage {
       var iterator = pending.makeIterator()
       func submit() {
         guard let (key, plan) = iterator.next() else { return }
-        group.addTask { [mode, cache, workers] in
+        group.addTask { [mode, cache, workers, avifGate] in
           do {
-            return (key, plan, .success(try await workers.run { try Self.render(plan, mode: mode, cache: cache) }))
+            return (
+              key, plan,
+              .success(try await workers.run { try Self.render(plan, mode: mode, cache: cache, avifGate: avifGate) })
+            )
           } catch {
             return (key, plan, .failure(error))
           }
@@ -141,16 +146,20 @@ struct RenderStage {
 
   /// One plan on a render thread: its variants into the cache (build) or into digests (check).
   private static func render(
-    _ plan: RenderPlan, mode: Mode, cache: BuildCache
+    _ plan: RenderPlan, mode: Mode, cache: BuildCache, avifGate: DispatchSemaphore
   ) throws -> (RenderedImage, [String: String]) {
     switch mode {
     case .build:
-      let rendered = try ImageRenderer.render(plan) { variant, data in try cache.storeObject(variant, data) }
+      let rendered = try ImageRenderer.render(plan, avifGate: avifGate) { variant, data in
+        try cache.storeObject(variant, data)
+      }
       try cache.storeRender(rendered, for: plan.key)
       return (rendered, [:])
     case .check:
       var digests: [String: String] = [:]
-      let rendered = try ImageRenderer.render(plan) { variant, data in digests[variant.key] = Checksum.sha256(data) }
+      let rendered = try ImageRenderer.render(plan, avifGate: avifGate) { variant, data in
+        digests[variant.key] = Checksum.sha256(data)
+      }
       return (rendered, digests)
     }
   }

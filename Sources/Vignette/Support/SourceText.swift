@@ -40,15 +40,4 @@ public struct SourceText: Sendable {
   public subscript(range: Range<Int>) -> String {
     String(decoding: bytes[range], as: UTF8.self)
   }
-
-  /// The text of the 1-based line, without its newline.
-  public func line(_ number: Int) -> String {
-    guard number >= 1, number <= lineStarts.count else { return "" }
-    let start = lineStarts[number - 1]
-    var end = number < lineStarts.count ? lineStarts[number] : bytes.count
-    while end > start, bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r") {
-      end -= 1
-    }
-    return self[start..<end]
-  }
 }

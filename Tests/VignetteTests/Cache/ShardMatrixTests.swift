@@ -49,16 +49,13 @@ final class SiteClone {
     return (result.status, report, result.stderr)
   }
 
-  /// `CLI.run` on a thread of its own: a build takes many seconds on a busy machine, and
-  /// waiting for it on Swift's cooperative pool (two threads on two cores) would starve every
-  /// other test running meanwhile.
+  /// `CLI.run`, which waits on a thread of its own: a build takes many seconds on a busy
+  /// machine, and waiting for it on Swift's cooperative pool (two threads on two cores) would
+  /// starve every other test running meanwhile.
   static func run(_ arguments: [String], in folder: String, environment: [String: String] = [:]) async throws
     -> CLI.Result
   {
-    try await withCheckedThrowingContinuation { continuation in
-      Thread { continuation.resume(with: Result { try CLI.run(arguments, in: folder, environment: environment) }) }
-        .start()
-    }
+    try await CLI.run(arguments, in: folder, environment: environment)
   }
 
   /// Every file under `folder` with its bytes.

@@ -66,7 +66,7 @@ import Testing
     _ = try await site.build()
 
     let hugoSite = site.path("hugo")
-    let run = try Self.buildHugo(site)
+    let run = try await Self.buildHugo(site)
     #expect(run.status == 0, "hugo failed:\n\(run.output)")
     let page = try #require(site.read("hugo/public/post/index.html"), "hugo wrote no page:\n\(run.output)")
 
@@ -119,7 +119,7 @@ import Testing
   }
 
   /// A stock Hugo site in `site/hugo` that mounts `site/output`, built with the real hugo.
-  static func buildHugo(_ site: TestSite) throws -> (status: Int32, output: String) {
+  static func buildHugo(_ site: TestSite) async throws -> (status: Int32, output: String) {
     let hugoSite = site.path("hugo")
     try site.write("hugo/hugo.toml", hugoConfig(output: site.path("output"), content: site.path("assets/posts")))
     try site.write(
@@ -137,7 +137,7 @@ import Testing
     try site.write("hugo/layouts/shortcodes/note.html", "<aside>{{ .Inner | markdownify }}</aside>")
     try site.write("hugo/static/.keep", "")
     try site.write("hugo/data/.keep", "")
-    return try run(hugo!, ["--source", hugoSite, "--destination", hugoSite + "/public"])
+    return try await run(hugo!, ["--source", hugoSite, "--destination", hugoSite + "/public"])
   }
 
   @Test(
@@ -145,7 +145,7 @@ import Testing
     .enabled(if: hugo != nil, "hugo is not installed: apt-get install hugo (listed in scripts/apt-packages.txt)"))
   func hugoBuildsEveryForm() async throws {
     let (site, _) = try await FormsFixtureTests.build()
-    let run = try Self.buildHugo(site)
+    let run = try await Self.buildHugo(site)
     #expect(run.status == 0, "hugo failed:\n\(run.output)")
     #expect(!run.output.contains("WARN") && !run.output.contains("ERROR"), "\(run.output)")
     let page = try #require(site.read("hugo/public/every-form/index.html"))
@@ -190,7 +190,7 @@ import Testing
       "Intro.\n\n{{< youtube id=\"dQw4w9WgXcQ\" start=\"30\" title=\"Shortcode title\" >}}\n\n{{< youtube dQw4w9WgXcQ >}}\n"
     )
     _ = try await site.build()
-    let run = try Self.buildHugo(site)
+    let run = try await Self.buildHugo(site)
     #expect(run.status == 0, "hugo failed:\n\(run.output)")
     let page = try #require(site.read("hugo/public/video/index.html"))
     let facades = Self.facades(in: page)
@@ -209,7 +209,7 @@ import Testing
   @Test(
     "the youtube override shows the poster as VideoFacade does, and an unavailable video as a plain link",
     .enabled(if: hugo != nil, "hugo is not installed: apt-get install hugo (listed in scripts/apt-packages.txt)"))
-  func youtubePosterAndUnavailable() throws {
+  func youtubePosterAndUnavailable() async throws {
     let site = try TestSite()
     var video = Video(id: "dQw4w9WgXcQ", title: "With a poster")
     video.poster = HugoSupportTests.image
@@ -219,7 +219,7 @@ import Testing
       try site.write("output/" + path, data)
     }
     try site.write("output/content/v.md", "Intro.\n\n{{< youtube dQw4w9WgXcQ >}}\n\n{{< youtube aaaaaaaaaaa >}}\n")
-    let run = try Self.buildHugo(site)
+    let run = try await Self.buildHugo(site)
     #expect(run.status == 0, "hugo failed:\n\(run.output)")
     let page = try #require(site.read("hugo/public/v/index.html"))
     let facades = Self.facades(in: page)
@@ -260,7 +260,14 @@ import Testing
     #expect(html.contains("alt=\"\(alt)\""), "no alt in:\n\(html)", sourceLocation: sourceLocation)
   }
 
-  static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+  /// Runs a program to its end on a thread of its own, so waiting for it holds no thread of
+  /// Swift's cooperative pool.
+  static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await onOwnThread { try runBlocking(executable, arguments) }
+  }
+
+  private static func runBlocking(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String)
+  {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

@@ -149,19 +149,19 @@ import Vips
     #expect(again.diagnostics.contains { $0.severity == .error && $0.file == "public/other.html" })
   }
 
-  @Test func siteFlagWithoutAnyConfigFile() throws {
+  @Test func siteFlagWithoutAnyConfigFile() async throws {
     let site = try TestSite()
     try site.image("public/images/wide.jpg", width: 600, height: 400)
     try site.write("public/index.html", "<img src=\"/images/wide.jpg\" alt=\"x\">")
-    let build = try CLI.run(["build", "--site", "public", "--offline"], in: site.root)
+    let build = try await CLI.run(["build", "--site", "public", "--offline"], in: site.root)
     #expect(build.status == 0, "\(build.stderr)")
     #expect(build.stdout.contains("Built 1 page, 1 references (0 remote left as written)"), "\(build.stdout)")
     #expect(site.read("public/index.html")!.hasPrefix("<picture data-vignette=\"images/wide.jpg\">"))
-    #expect(try CLI.run(["check", "--site", "public"], in: site.root).status == 0)
+    #expect(try await CLI.run(["check", "--site", "public"], in: site.root).status == 0)
     try site.write("public/index.html", "<img src=\"/images/wide.jpg\" alt=\"x\">")
-    let check = try CLI.run(["check", "--site", "public"], in: site.root)
+    let check = try await CLI.run(["check", "--site", "public"], in: site.root)
     #expect(check.status == 1)
     #expect(check.stderr.contains("public/index.html is out of date"), "\(check.stderr)")
-    #expect(try CLI.run(["build", "--site", "no-such-folder"], in: site.root).status == 2)
+    #expect(try await CLI.run(["build", "--site", "no-such-folder"], in: site.root).status == 2)
   }
 }

@@ -12,11 +12,17 @@ func eventually(within deadline: Duration = .seconds(60), _ condition: () throws
   return try condition()
 }
 
-/// Runs `work` on a new thread of its own and waits for it: for timed steps that must not
-/// depend on when Swift's cooperative pool gets round to resuming a task.
-func onOwnThread(_ work: @escaping @Sendable () throws -> Void) async throws {
-  try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-    Thread { continuation.resume(with: Result { try work() }) }.start()
+/// Runs `work` on a new thread of its own and waits for it, without holding a thread of
+/// Swift's cooperative pool meanwhile. For timed steps that must not depend on when the pool
+/// gets round to resuming a task, and for work that blocks or keeps a core busy (waiting for
+/// a child process, drawing or decoding pictures): the pool has only as many threads as the
+/// machine has cores, and every build and watch session of the other tests runs on it.
+@discardableResult
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+  try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+    let thread = Thread { continuation.resume(with: Result { try work() }) }
+    thread.stackSize = 8 << 20
+    thread.start()
   }
 }
 

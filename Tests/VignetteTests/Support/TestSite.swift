@@ -107,14 +107,22 @@ enum CLI {
     return TestSite.repositoryRoot + "/.build/debug/vignette"
   }
 
-  struct Result {
+  struct Result: Sendable {
     var status: Int32
     var stdout: String
     var stderr: String
   }
 
-  /// Runs `vignette arguments…` in `directory` and waits for it.
-  static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> Result {
+  /// Runs `vignette arguments…` in `directory` and waits for it, on a thread of its own.
+  static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) async throws
+    -> Result
+  {
+    try await onOwnThread { try runBlocking(arguments, in: directory, environment: environment) }
+  }
+
+  private static func runBlocking(_ arguments: [String], in directory: String, environment: [String: String]) throws
+    -> Result
+  {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments
