@@ -64,6 +64,9 @@ struct SiteBuild {
     var finished = true
     /// From `pages.json`, not read this time.
     var remembered = false
+    /// Size and mtime before the page was read: a page the generator writes again while
+    /// Vignette runs is not remembered under its new stamp with what the old one had.
+    var stamp: FileStamp?
   }
 
   var pagesIndex: String { project.cache + "/site/pages.json" }
@@ -197,7 +200,7 @@ struct SiteBuild {
     }
     var records: [String: PageRecord] = [:]
     for scan in scans where scan.finished && !scan.remembered {
-      guard let stamp = FileSystem.stamp(folder + "/" + scan.path) else { continue }
+      guard let stamp = scan.stamp else { continue }
       records[scan.path] = PageRecord(stamp: stamp, requests: scan.requests, references: scan.references)
     }
     for result in results {
@@ -205,9 +208,9 @@ struct SiteBuild {
       guard let bytes = result.bytes else { continue }
       let path = folder + "/" + result.path
       try put(Data(bytes), at: path)
-      // A page some of whose images failed is read again next time; a finished one is not,
-      // under the size and mtime it has now.
-      if result.failed {
+      // A page some of whose images failed, or that changed since it was scanned, is read
+      // again next time; a finished one is not, under the size and mtime it has now.
+      if result.failed || result.stamp != records[result.path]?.stamp {
         records[result.path] = nil
       } else if records[result.path] != nil, let stamp = FileSystem.stamp(path) {
         records[result.path]!.stamp = stamp
@@ -282,7 +285,8 @@ struct SiteBuild {
   func scan(_ path: String, remembered: PageRecord?) -> PageScan {
     var result = PageScan(path: path)
     let file = folder + "/" + path
-    if let remembered, remembered.stamp == FileSystem.stamp(file) {
+    result.stamp = FileSystem.stamp(file)
+    if let remembered, remembered.stamp == result.stamp {
       result.requests = remembered.requests
       result.references = remembered.references
       result.videos = remembered.references.filter { $0.kind == .youtube }.map {
@@ -366,6 +370,8 @@ struct SiteBuild {
     var diagnostics: [Diagnostic] = []
     /// An image of the page could not be processed and was left as written.
     var failed = false
+    /// Size and mtime before it was read again.
+    var stamp: FileStamp?
   }
 
   /// The second pass over a page that changes: parsed again (the first pass kept nothing of
@@ -376,6 +382,7 @@ struct SiteBuild {
   ) throws -> PageRewrite {
     var result = PageRewrite(path: path)
     let file = folder + "/" + path
+    result.stamp = FileSystem.stamp(file)
     guard let data = FileManager.default.contents(atPath: file) else { return result }
     let page = SitePage(path: path, bytes: [UInt8](data), folder: folder, configuredBase: base)
     var images: [String: SiteRewriter.Rendered] = [:]

@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// Watch mode: one build, then a rebuild after every debounced batch of changes under the
-/// content folder and the asset roots, until `stop` is called.
+/// content folder and the asset roots (in site mode, under the site folder), until `stop` is
+/// called.
 ///
 /// Each rebuild re-enters the incremental pipeline, which decodes only new or changed images
 /// (the cache has the rest), and rewrites only outputs whose bytes change; a deleted post or
@@ -26,12 +27,16 @@ public final class WatchSession: Sendable {
     var memo = PipelineMemo()
     var quiet: Duration = .milliseconds(30)
     var pending = Set<String>()
+    /// Site mode's configured base URL, if any.
+    var siteBase: SiteBase?
   }
 
   private let state: Mutex<State>
   public let options: BuildOptions
   private let watcher: FileWatcher
   private let configPath: String
+  /// Site mode (`watch --site DIR`).
+  private let siteMode: Bool
 
   /// The project as last loaded: the config is read again when it changes.
   public var project: Project { state.withLock { $0.project } }
@@ -45,24 +50,31 @@ public final class WatchSession: Sendable {
   /// Loads the config and starts watching right away, so edits made during the first build
   /// are not lost. Throws `ConfigError` for a bad config.
   public convenience init(options: BuildOptions) throws {
-    try self.init(project: Project.load(configPath: options.configPath), options: options)
+    if let (project, base) = try Pipeline.siteProject(options) {
+      try self.init(project: project, options: options, site: true, base: base)
+    } else {
+      try self.init(project: Project.load(configPath: options.configPath), options: options)
+    }
   }
 
-  public init(project: Project, options: BuildOptions) throws {
-    state = Mutex(State(project: project))
+  /// Watches `project`; with `site`, its output folder is the generator's output that site
+  /// mode rewrites (Vignette's own writes there cause one more run, which changes nothing).
+  public init(project: Project, options: BuildOptions, site: Bool = false, base: SiteBase? = nil) throws {
+    state = Mutex(State(project: project, siteBase: base))
+    siteMode = site
     var options = options
     options.checkOnly = false
     self.options = options
     configPath = FileSystem.canonical(options.configPath)
     // A root inside another is watched through it.
-    let folders = [project.content] + project.assetRoots
+    let folders = site ? [project.output] : [project.content] + project.assetRoots
     let roots = folders.enumerated().filter { index, folder in
       !folders.enumerated().contains { other, outer in
         other != index && FileSystem.isInside(folder, outer) && (folder != outer || other < index)
       }
     }.map(\.element)
     watcher = try FileWatcher(
-      roots: roots, excluding: [project.output, project.cache], files: [configPath])
+      roots: roots, excluding: site ? [project.cache] : [project.output, project.cache], files: [configPath])
   }
 
   /// The folders watched, as the user knows them.
@@ -98,9 +110,11 @@ public final class WatchSession: Sendable {
         // New settings change every output: start from a fresh memo. Folders stay as they
         // were when watching began.
         do {
-          let project = try Project.load(configPath: options.configPath)
+          let loaded = siteMode ? try Pipeline.siteProject(options) : nil
+          let project = try loaded?.0 ?? Project.load(configPath: options.configPath)
           state.withLock {
             $0.project = project
+            $0.siteBase = loaded?.1
             $0.memo = PipelineMemo()
           }
         } catch {
@@ -117,9 +131,11 @@ public final class WatchSession: Sendable {
   public func stop() { watcher.stop() }
 
   private func build(changes: [String], _ handle: (Event) -> Void) async {
-    let (project, memo) = state.withLock { ($0.project, $0.memo) }
+    let (project, memo, base) = state.withLock { ($0.project, $0.memo, $0.siteBase) }
     do {
-      handle(.built(try await Pipeline(project: project, options: options, memo: memo).run(), changes: changes))
+      let pipeline = Pipeline(project: project, options: options, memo: siteMode ? nil : memo)
+      let report = try await siteMode ? SiteBuild(pipeline: pipeline, base: base).run() : pipeline.run()
+      handle(.built(report, changes: changes))
     } catch {
       handle(.failed("\(error)", changes: changes))
     }

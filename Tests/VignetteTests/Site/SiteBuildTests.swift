@@ -165,3 +165,27 @@ import Vips
     #expect(try await CLI.run(["build", "--site", "no-such-folder"], in: site.root).status == 2)
   }
 }
+
+@Suite("Watch session in site mode")
+struct SiteWatchTests {
+  @Test("a page the generator writes again is rewritten again; Vignette's own writes change nothing more")
+  func regeneratedPagesAreRewritten() async throws {
+    let site = try TestSite()
+    try site.config(#"{"site": "public", "youtube": {"offline": true}, "images": {"widths": [200]}}"#)
+    try site.image("public/a.jpg", width: 300, height: 200)
+    try site.image("public/b.png", width: 260, height: 200)
+    try site.write("public/index.html", "<img src=\"a.jpg\" alt=\"a\">")
+    var options = BuildOptions(configPath: site.path("pipeline.json"))
+    options.jobs = 2
+    let session = try WatchSession(options: options)
+    let box = WatchSessionTests.EventBox()
+    let task = Task { [session, box] in await session.run { box.append($0) } }
+    #expect(await eventually { site.read("public/index.html")?.contains("data-vignette=\"a.jpg\"") == true })
+    try site.save("public/index.html", "<p><img src=\"b.png\" alt=\"b\"></p>")
+    #expect(await eventually { site.read("public/index.html")?.contains("data-vignette=\"b.png\"") == true })
+    session.stop()
+    await task.value
+    let failures = box.all.compactMap { if case .failed(let message, _) = $0 { message } else { nil } }
+    #expect(failures.isEmpty)
+  }
+}
