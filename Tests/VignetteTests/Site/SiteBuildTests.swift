@@ -189,3 +189,48 @@ struct SiteWatchTests {
     #expect(failures.isEmpty)
   }
 }
+
+@Suite("Site mode with YouTube")
+struct SiteVideoTests {
+  @Test func iframesBecomeTheFacadeWithALocalPosterAndTheFilesLinkedOnce() async throws {
+    let server = try LoopbackServer()
+    defer { server.stop() }
+    let id = "GBl2DSOL7bw"
+    server.on("/oembed/\(id)", .oembed(title: "Hachi", author: "someone"))
+    server.on(
+      "/vi/\(id)/maxresdefault.jpg",
+      .jpeg(try TestImages.gradient(width: 1280, height: 720, alpha: false, format: .jpeg)))
+    let site = try TestSite()
+    try site.config(#"{"site": "public", "images": {"widths": [480]}, "youtube": {\#(server.youtubeConfig)}}"#)
+    let wrapper = #"<div style="position: relative; padding-bottom: 56.25%; height: 0; overflow: hidden;">"#
+    let page = """
+      <html><head><title>v</title></head><body>
+      \(wrapper)<iframe src="https://www.youtube.com/embed/\(id)?start=42" style="position: absolute; width: 100%; height: 100%;" allowfullscreen title="YouTube Video"></iframe></div>
+      <iframe src="https://www.youtube-nocookie.com/embed/\(id)"></iframe>
+      </body></html>
+      """
+    try site.write("public/posts/v/index.html", page)
+    let report = try await site.build()
+    #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
+    let html = try #require(site.read("public/posts/v/index.html"))
+    #expect(!html.contains("<iframe"))
+    #expect(html.contains(wrapper + #"<figure data-vignette="video:\#(id)" style="position: absolute;"#))
+    #expect(html.contains(#"data-start="42""#))
+    #expect(!html.contains(server.base) && !html.contains("ytimg"))
+    let stylesheets = html.components(separatedBy: #"<link rel="stylesheet" href="../../vignette/facade."#).count - 1
+    let scripts = html.components(separatedBy: #"<script src="../../vignette/facade."#).count - 1
+    #expect(stylesheets == 1 && scripts == 1)
+    #expect(html.contains(#"data-vignette></head>"#) && html.contains("data-vignette></script></body>"))
+    let files = FileSystem.files(under: site.path("public/vignette"))
+    #expect(files.contains { $0.hasPrefix("videos/\(id).480w.") && $0.hasSuffix(".webp") }, "\(files)")
+    #expect(files.filter { $0.hasPrefix("facade.") }.count == 2)
+    for file in files where file.hasPrefix("videos/") {
+      #expect(html.contains("../../vignette/" + file), "\(file) is not used")
+    }
+    #expect(site.read("vignette.lock.json")?.contains(id) == true)
+    let before = site.read("public/posts/v/index.html")
+    let again = try await site.build { $0.offline = true }
+    #expect(again.diagnostics.isEmpty && again.written == 0, "\(again.diagnostics)")
+    #expect(site.read("public/posts/v/index.html") == before)
+  }
+}
