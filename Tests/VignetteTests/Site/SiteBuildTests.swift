@@ -33,7 +33,7 @@ import Vips
   func site(_ name: String = #function) throws -> TestSite {
     let site = try TestSite(name)
     try site.config(
-      #"{"site": "public", "baseURL": "https://example.com/blog/", "youtube": {"offline": true}, "images": {"widths": [320, 640]}}"#
+      #"{"site": "public", "baseURL": "https://example.com/blog/", "youtube": {"offline": true}, "images": {"widths": [320, 640], "formats": ["webp", "auto"]}}"#
     )
     try site.write("content/posts/a.md", "# A post\n")
     try site.image("public/images/wide.jpg", width: 900, height: 600)
@@ -151,7 +151,7 @@ import Vips
 
   @Test func siteFlagWithoutAnyConfigFile() async throws {
     let site = try TestSite()
-    try site.image("public/images/wide.jpg", width: 600, height: 400)
+    try site.image("public/images/wide.jpg", width: 300, height: 200)
     try site.write("public/index.html", "<img src=\"/images/wide.jpg\" alt=\"x\">")
     let build = try await CLI.run(["build", "--site", "public", "--offline"], in: site.root)
     #expect(build.status == 0, "\(build.stderr)")
@@ -171,7 +171,8 @@ struct SiteWatchTests {
   @Test("a page the generator writes again is rewritten again; Vignette's own writes change nothing more")
   func regeneratedPagesAreRewritten() async throws {
     let site = try TestSite()
-    try site.config(#"{"site": "public", "youtube": {"offline": true}, "images": {"widths": [200]}}"#)
+    try site.config(
+      #"{"site": "public", "youtube": {"offline": true}, "images": {"widths": [200], "formats": ["webp", "auto"]}}"#)
     try site.image("public/a.jpg", width: 300, height: 200)
     try site.image("public/b.png", width: 260, height: 200)
     try site.write("public/index.html", "<img src=\"a.jpg\" alt=\"a\">")
@@ -180,9 +181,15 @@ struct SiteWatchTests {
     let session = try WatchSession(options: options)
     let box = WatchSessionTests.EventBox()
     let task = Task { [session, box] in await session.run { box.append($0) } }
-    #expect(await eventually { site.read("public/index.html")?.contains("data-vignette=\"a.jpg\"") == true })
+    #expect(
+      await eventually(within: .seconds(300)) {
+        site.read("public/index.html")?.contains("data-vignette=\"a.jpg\"") == true
+      })
     try site.save("public/index.html", "<p><img src=\"b.png\" alt=\"b\"></p>")
-    #expect(await eventually { site.read("public/index.html")?.contains("data-vignette=\"b.png\"") == true })
+    #expect(
+      await eventually(within: .seconds(300)) {
+        site.read("public/index.html")?.contains("data-vignette=\"b.png\"") == true
+      })
     session.stop()
     await task.value
     let failures = box.all.compactMap { if case .failed(let message, _) = $0 { message } else { nil } }
@@ -201,7 +208,9 @@ struct SiteVideoTests {
       "/vi/\(id)/maxresdefault.jpg",
       .jpeg(try TestImages.gradient(width: 1280, height: 720, alpha: false, format: .jpeg)))
     let site = try TestSite()
-    try site.config(#"{"site": "public", "images": {"widths": [480]}, "youtube": {\#(server.youtubeConfig)}}"#)
+    try site.config(
+      #"{"site": "public", "images": {"widths": [480], "formats": ["webp", "auto"]}, "youtube": {\#(server.youtubeConfig)}}"#
+    )
     let wrapper = #"<div style="position: relative; padding-bottom: 56.25%; height: 0; overflow: hidden;">"#
     let page = """
       <html><head><title>v</title></head><body>
