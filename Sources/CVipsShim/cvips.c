@@ -67,6 +67,10 @@ int cvips_image_width(VipsImage *image) { return vips_image_get_width(image); }
 int cvips_image_height(VipsImage *image) { return vips_image_get_height(image); }
 int cvips_image_bands(VipsImage *image) { return vips_image_get_bands(image); }
 int cvips_image_has_alpha(VipsImage *image) { return vips_image_hasalpha(image); }
+int cvips_image_in_memory(VipsImage *image) {
+  return image->dtype == VIPS_IMAGE_SETBUF || image->dtype == VIPS_IMAGE_SETBUF_FOREIGN ||
+         image->dtype == VIPS_IMAGE_MMAPIN;
+}
 
 // ---------------------------------------------------------------- resample
 // Whether the last band of `in` is at its maximum everywhere (an alpha that hides nothing).

@@ -52,6 +52,9 @@ struct CommonOptions: ParsableArguments {
   @Option(name: .customLong("vips-threads"), help: "libvips threads per image (default: 1).")
   var vipsThreads: Int?
 
+  @Option(name: .customLong("avif-jobs"), help: "AVIF encodes at once (default: half the cores, at least 1).")
+  var avifJobs: Int?
+
   @Flag(name: .long, help: "Use only the lockfile and the cache for YouTube metadata.")
   var offline = false
 
@@ -67,9 +70,11 @@ struct CommonOptions: ParsableArguments {
   func buildOptions(checkOnly: Bool) throws -> BuildOptions {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     if let vipsThreads, vipsThreads < 1 { throw ValidationError("--vips-threads must be at least 1") }
+    if let avifJobs, avifJobs < 1 { throw ValidationError("--avif-jobs must be at least 1") }
     var options = BuildOptions(configPath: config)
     options.jobs = jobs
     options.vipsThreads = vipsThreads
+    options.avifJobs = avifJobs
     options.offline = offline ? true : nil
     options.checkOnly = checkOnly
     options.site = site

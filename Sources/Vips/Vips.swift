@@ -165,6 +165,9 @@ public final class VipsImage {
   public var height: Int { Int(cvips_image_height(pointer)) }
   public var bands: Int { Int(cvips_image_bands(pointer)) }
   public var hasAlpha: Bool { cvips_image_has_alpha(pointer) != 0 }
+  /// Whether the pixels are already computed and held in memory; otherwise every reader runs
+  /// the operations that make them again.
+  public var isInMemory: Bool { cvips_image_in_memory(pointer) != 0 }
 
   /// The mean of each band.
   public func bandMeans() throws -> [Double] {

@@ -43,6 +43,8 @@ int cvips_image_width(VipsImage *image);
 int cvips_image_height(VipsImage *image);
 int cvips_image_bands(VipsImage *image);
 int cvips_image_has_alpha(VipsImage *image);
+// Whether the pixels are held in memory (computed), rather than computed on demand.
+int cvips_image_in_memory(VipsImage *image);
 
 // --- resample.h: shrink-on-load thumbnail of a file to `width` (never upscaled), EXIF
 // orientation applied, colour converted to sRGB through ICC when a profile is present.

@@ -7,6 +7,8 @@ public struct BuildOptions: Sendable {
   public var jobs: Int?
   /// libvips worker threads per image. Default: 1, since `jobs` already fills the cores.
   public var vipsThreads: Int?
+  /// AVIF encodes at once (see `AVIFGate`). Default: half the cores, at least 1.
+  public var avifJobs: Int?
   /// Overrides `youtube.offline`.
   public var offline: Bool?
   /// Check mode: verify and compare, write nothing.

@@ -185,6 +185,7 @@ public final class Pipeline: Sendable {
   func renderStage(cache: BuildCache, workers: RenderWorkers) -> RenderStage {
     RenderStage(
       mode: options.checkOnly ? .check : .build, cache: cache, workers: workers,
+      avif: AVIFGate(count: options.avifJobs ?? AVIFGate.defaultCount),
       display: { [project] in project.display($0) }, progress: options.progress)
   }
 

@@ -135,7 +135,7 @@ public enum VariantPlanner {
         variants.append(VariantPlan(width: width, format: format, key: key, fileName: name, urlPath: prefix + name))
       }
     }
-    let key = Checksum.sha256(([common, "placeholder-1"] + variants.map(\.key)).joined(separator: "|"))
+    let key = Checksum.sha256(([common, "placeholder-2"] + variants.map(\.key)).joined(separator: "|"))
     return RenderPlan(
       source: source, mode: .raster, variants: variants, key: key, quality: settings.quality, effort: settings.effort)
   }

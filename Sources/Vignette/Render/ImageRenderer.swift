@@ -5,17 +5,11 @@ import Vips
 /// width resized from that in-memory image, every format encoded, metadata stripped. Runs
 /// synchronously on a render thread; no libvips image leaves this call.
 public enum ImageRenderer {
-  /// AVIF encodes running at once in one build. libaom's encoder holds 100–250 MB for a
-  /// 1920-px picture and runs on one core, so half the cores (at least one) bounds memory
-  /// without idling the machine: the other render threads decode and encode WebP/JPEG
-  /// meanwhile. Each build has a gate of its own (`RenderStage`), so builds that share a
-  /// process (tests, a library user) never queue behind each other's encodes.
-  public static var avifEncodesAtOnce: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
-
-  /// Renders `plan`, storing each variant's bytes through `store` (keyed by variant key);
-  /// AVIF encodes wait for `avifGate`.
+  /// Renders `plan`, storing each variant's bytes through `store` (keyed by variant key). AVIF
+  /// encodes wait for a place in `avif`; each build has a gate of its own (`RenderStage`), so
+  /// builds that share a process never queue behind each other's encodes.
   public static func render(
-    _ plan: RenderPlan, avifGate: DispatchSemaphore = DispatchSemaphore(value: avifEncodesAtOnce),
+    _ plan: RenderPlan, avif: AVIFGate = AVIFGate(count: AVIFGate.defaultCount),
     store: (VariantPlan, Data) throws -> Void
   ) throws -> RenderedImage {
     switch plan.mode {
@@ -35,12 +29,12 @@ public enum ImageRenderer {
             height: plan.source.height, format: variant.format, bytes: data.count)
         ], placeholder: placeholder)
     case .raster:
-      return try renderRaster(plan, avifGate: avifGate, store: store)
+      return try renderRaster(plan, avif: avif, store: store)
     }
   }
 
   private static func renderRaster(
-    _ plan: RenderPlan, avifGate: DispatchSemaphore, store: (VariantPlan, Data) throws -> Void
+    _ plan: RenderPlan, avif: AVIFGate, store: (VariantPlan, Data) throws -> Void
   ) throws -> RenderedImage {
     let widths = Set(plan.variants.map(\.width)).sorted(by: >)
     guard let largest = widths.first else { throw VipsError(operation: "plan", message: "no variants planned") }
@@ -49,8 +43,10 @@ public enum ImageRenderer {
     // 250–300 MB for a 1920-px AVIF) so the two peaks do not stack.
     VipsLibrary.releaseMemory()
     var encoded: [VariantPlan: (Data, Int, Int)] = [:]
+    var smallest = base
     for width in widths {
-      let image = base.width == width ? base : try base.resized(width: width)
+      let image = try working(base, width: width)
+      smallest = image
       // JPEG has no alpha: transparent areas go on white rather than libvips' black.
       var opaque: VipsImage?
       for variant in plan.variants where variant.width == width {
@@ -64,10 +60,11 @@ public enum ImageRenderer {
         case .jpeg: (quality, effort) = (plan.quality.jpeg, nil)
         case .png: (quality, effort) = (0, nil)
         }
-        if format == .avif { avifGate.wait() }
-        defer { if format == .avif { avifGate.signal() } }
-        let bytes = try (format == .jpeg ? opaque ?? image : image).encoded(
-          as: format, quality: quality, effort: effort)
+        let source = format == .jpeg ? opaque ?? image : image
+        let bytes =
+          try format == .avif
+          ? avif.run { try source.encoded(as: format, quality: quality, effort: effort) }
+          : source.encoded(as: format, quality: quality, effort: effort)
         encoded[variant] = (Data(bytes), image.width, image.height)
       }
     }
@@ -88,13 +85,23 @@ public enum ImageRenderer {
           key: variant.key, fileName: variant.fileName, urlPath: variant.urlPath, width: width, height: height,
           format: variant.format, bytes: data.count))
     }
+    // The placeholder comes from the smallest width, which is already in memory: 16 pixels
+    // from 480 look the same as from 1920, for a sixteenth of the reading.
     return RenderedImage(
-      width: plan.source.width, height: plan.source.height, variants: kept, placeholder: try? makePlaceholder(base))
+      width: plan.source.width, height: plan.source.height, variants: kept, placeholder: try? makePlaceholder(smallest))
   }
 
-  /// Average colour and a 16-pixel-wide WebP preview.
+  /// The image the encoders of `width` read: the decode itself at its own width, else resized
+  /// from it once, into memory. A lazy resize would be computed again by every encoder that
+  /// reads it (twice with WebP and JPEG, three times with AVIF).
+  static func working(_ base: VipsImage, width: Int) throws -> VipsImage {
+    base.width == width ? base : try base.resized(width: width).inMemory()
+  }
+
+  /// Average colour and a 16-pixel-wide WebP preview. The tiny image is made once, in
+  /// memory, and both the mean and the encoder read that.
   static func makePlaceholder(_ image: VipsImage) throws -> Placeholder {
-    let tiny = try image.resized(width: min(16, image.width))
+    let tiny = try working(image, width: min(16, image.width))
     let means = try tiny.bandMeans()
     let rgb = means.count >= 3 ? Array(means.prefix(3)) : Array(repeating: means.first ?? 0, count: 3)
     let color = "#" + rgb.map { String(format: "%02x", Int(max(0, min(255, $0.rounded())))) }.joined()

@@ -37,12 +37,12 @@ struct RenderStage {
   var mode: Mode
   var cache: BuildCache
   var workers: RenderWorkers
+  /// The AVIF encodes allowed at once, shared by every render thread.
+  var avif: AVIFGate
   var display: @Sendable (String) -> String
   var progress: (@Sendable (BuildOptions.Progress) -> Void)?
   var remote: RemoteCache?
   var publishReused = false
-  /// This build's AVIF encodes at once (see `ImageRenderer.avifEncodesAtOnce`).
-  var avifGate = DispatchSemaphore(value: ImageRenderer.avifEncodesAtOnce)
 
   func run(_ plans: [String: Result<RenderPlan, ImageFailure>]) async throws -> Rendered {
     var result = Rendered()
@@ -107,11 +107,10 @@ struct RenderStage {
       var iterator = pending.makeIterator()
       func submit() {
         guard let (key, plan) = iterator.next() else { return }
-        group.addTask { [mode, cache, workers, avifGate] in
+        group.addTask { [mode, cache, workers, avif] in
           do {
             return (
-              key, plan,
-              .success(try await workers.run { try Self.render(plan, mode: mode, cache: cache, avifGate: avifGate) })
+              key, plan, .success(try await workers.run { try Self.render(plan, mode: mode, cache: cache, avif: avif) })
             )
           } catch {
             return (key, plan, .failure(error))
@@ -146,18 +145,17 @@ struct RenderStage {
 
   /// One plan on a render thread: its variants into the cache (build) or into digests (check).
   private static func render(
-    _ plan: RenderPlan, mode: Mode, cache: BuildCache, avifGate: DispatchSemaphore
+    _ plan: RenderPlan, mode: Mode, cache: BuildCache, avif: AVIFGate
   ) throws -> (RenderedImage, [String: String]) {
     switch mode {
     case .build:
-      let rendered = try ImageRenderer.render(plan, avifGate: avifGate) { variant, data in
-        try cache.storeObject(variant, data)
+      let rendered = try ImageRenderer.render(plan, avif: avif) { variant, data in try cache.storeObject(variant, data)
       }
       try cache.storeRender(rendered, for: plan.key)
       return (rendered, [:])
     case .check:
       var digests: [String: String] = [:]
-      let rendered = try ImageRenderer.render(plan, avifGate: avifGate) { variant, data in
+      let rendered = try ImageRenderer.render(plan, avif: avif) { variant, data in
         digests[variant.key] = Checksum.sha256(data)
       }
       return (rendered, digests)
