@@ -5,7 +5,9 @@
 #   SWEEP=0 bench/run.sh    # skip the jobs × libvips-threads sweep
 #   PEERS=0 bench/run.sh    # skip vipsthumbnail, ImageMagick and Hugo (Vignette beside the floor only)
 #   AVIF=0 bench/run.sh     # skip the AVIF builds (Vignette and floor, and the jobs × AVIF-gate table)
+#   AVIF_SWEEP="2x1 2x2" bench/run.sh   # the jobs × AVIF-encodes-at-once settings of that table
 #   REPEAT=5 bench/run.sh   # paired rounds per measurement (default 3; the median is kept)
+#   VIGNETTE=path RESULTS=file bench/run.sh   # a given vignette binary; results to another file
 #
 # Corpus: the photos and PNGs of Debian's plasma-workspace-wallpapers (/usr/share/wallpapers,
 # images/ and images_dark/ folders; screenshots left out). Workload: widths 480, 960, 1920 in
@@ -29,7 +31,10 @@ cores=$(nproc)
 sweep=${SWEEP:-1}
 peers=${PEERS:-1}
 avif_table=${AVIF:-1}
-results=$repo/bench/results.md
+# jobs × AVIF encodes at once for the AVIF table ("J G" pairs).
+read -r -a avif_sweep <<<"${AVIF_SWEEP:-1x1 2x1 2x2 4x1}"
+avif_sweep=("${avif_sweep[@]/x/ }")
+results=${RESULTS:-$repo/bench/results.md}
 wallpapers=/usr/share/wallpapers
 
 need() { command -v "$1" >/dev/null || { echo "bench: $1 is missing (apt-get install $2)" >&2; exit 2; }; }
@@ -46,9 +51,13 @@ if [ "$peers" = 1 ]; then
 fi
 [ -d "$wallpapers" ] || { echo "bench: $wallpapers is missing (apt-get install plasma-workspace-wallpapers)" >&2; exit 2; }
 
-echo "bench: building the release binary" >&2
-swift build -c release --product vignette >&2
-vignette=$(swift build -c release --show-bin-path)/vignette
+if [ -n "${VIGNETTE:-}" ]; then
+  vignette=$VIGNETTE
+else
+  echo "bench: building the release binary" >&2
+  swift build -c release --product vignette >&2
+  vignette=$(swift build -c release --show-bin-path)/vignette
+fi
 
 rm -rf "$work"
 mkdir -p "$work"/site/assets/images "$work"/site/assets/posts "$work"/hugo/assets/images "$work"/hugo/layouts \
@@ -239,6 +248,13 @@ if [ "$avif_table" = 1 ]; then
   rounds avif floor_avif
   outputs "$work/site/output-avif/static" >"$work/outputs-vignette-avif.txt"
   check_floor_avif=$(same_outputs "$work/out-floor-avif" "$work/outputs-vignette-avif.txt")
+  # Images in flight × AVIF encodes at once, with the default formats' AVIF.
+  for setting in "${avif_sweep[@]}"; do
+    set -- $setting
+    tool "avif-jobs$1-gate$2" cold_avif "$vignette" build --config "$work/site/pipeline-avif.json" --quiet \
+      --jobs "$1" --avif-jobs "$2"
+    rounds "avif-jobs$1-gate$2"
+  done
 fi
 
 if [ "$sweep" = 1 ]; then
@@ -302,6 +318,16 @@ row() { # label name
   echo "|---|---:|---:|---:|---:|---:|---|"
   echo "| Vignette cold build with AVIF | ${wall[avif]} | ${cpu[avif]} | ${rss[avif]} | $(paired avif floor_avif 1) | $(paired avif floor_avif 2) | $(list avif 1) s; $(list avif 3) MB |"
   echo "| Floor with AVIF | ${wall[floor_avif]} | ${cpu[floor_avif]} | ${rss[floor_avif]} | | | $(list floor_avif 1) s; $(list floor_avif 3) MB |"
+  echo
+  echo "Images in flight (\`--jobs\`) × AVIF encodes at once (\`--avif-jobs\`), cold builds with AVIF (median of $repeat):"
+  echo
+  echo "| jobs | AVIF encodes at once | Wall (s) | CPU (s) | Peak RSS (MB) | Rounds |"
+  echo "|---:|---:|---:|---:|---:|---|"
+  for setting in "${avif_sweep[@]}"; do
+    set -- $setting
+    l="avif-jobs$1-gate$2"
+    echo "| $1 | $2 | ${wall[$l]} | ${cpu[$l]} | ${rss[$l]} | $(list "$l" 1) s; $(list "$l" 3) MB |"
+  done
   fi
   echo
   if [ "$peers" = 1 ]; then
