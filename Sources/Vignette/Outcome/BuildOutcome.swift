@@ -82,7 +82,7 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
       diagnostics += item.document.diagnostics
       let references = item.references.map { resolved -> ReferenceOutcome in
         let reference = resolved.reference
-        let outcome: ReferenceOutcome
+        var outcome: ReferenceOutcome
         switch resolved.target {
         case .video(let id):
           outcome = ReferenceOutcome(reference: reference, status: .ok, video: videos[id])
@@ -104,10 +104,10 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
           diagnostics.append(
             Diagnostic(.error, file: file, line: reference.line, column: reference.column, outcome.message ?? ""))
         case .ok where outcome.image != nil && reference.targetRange == nil:
-          diagnostics.append(
-            Diagnostic(
-              .warning, file: file, line: reference.line, column: reference.column,
-              "cannot locate \"\(reference.target)\" in the source to rewrite it; left as written"))
+          // Not rewritten, so the manifest says so too.
+          let message = "cannot locate \"\(reference.target)\" in the source to rewrite it; left as written"
+          outcome = ReferenceOutcome(reference: reference, status: .skipped, file: outcome.file, message: message)
+          diagnostics.append(Diagnostic(.warning, file: file, line: reference.line, column: reference.column, message))
         default:
           break
         }

@@ -69,7 +69,10 @@ public struct PageRenderer: Sendable {
       text.string,
       image: { node in
         guard
-          let (reference, image) = image(at: text.offset(line: node.start.line, column: node.start.column), .markdown),
+          let (reference, image) = image(
+            at: PostScanner.locate(
+              Array("![".utf8), reported: text.offset(line: node.start.line, column: node.start.column), in: text),
+            .markdown),
           reference.target == node.url
         else { return nil }
         return picture.picture(image, alt: node.alt, title: node.title.isEmpty ? nil : node.title, eager: nextEager())

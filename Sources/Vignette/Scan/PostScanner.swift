@@ -144,12 +144,15 @@ public struct PostScanner: Sendable {
     }
 
     for image in document.images {
-      let start = source.offset(line: image.start.line, column: image.start.column)
+      let reported = source.offset(line: image.start.line, column: image.start.column)
+      let start = Self.locate(Array("![".utf8), reported: reported, in: source)
       guard !isVerbatim(start) else { continue }
-      let end = source.offset(line: image.end.line, column: image.end.column) + 1
+      var end = source.offset(line: image.end.line, column: image.end.column) + 1
+      if image.end.line == image.start.line { end -= reported - start }
+      let (line, column) = source.position(of: start)
       references.append(
         Reference(
-          kind: .markdown, offset: start, line: image.start.line, column: image.start.column, target: image.url,
+          kind: .markdown, offset: start, line: line, column: column, target: image.url,
           targetRange: Self.destinationRange(
             of: image, span: start..<min(end, source.bytes.count), in: source, code: codeRanges + verbatim)))
     }
@@ -204,7 +207,12 @@ public struct PostScanner: Sendable {
       lineStart = index + 1
       lineIndex += 1
     }
-    if lineIndex == 0 { return source.offset(line: html.start.line, column: html.start.column) + offset }
+    if lineIndex == 0 {
+      var firstLine = literal.prefix { $0 != 0x0A }
+      if firstLine.last == 0x0D { firstLine.removeLast() }
+      let reported = source.offset(line: html.start.line, column: html.start.column)
+      return locate(Array(firstLine), reported: reported, in: source) + offset
+    }
     var lineEnd = lineStart
     while lineEnd < literal.count, literal[lineEnd] != 0x0A { lineEnd += 1 }
     let number = html.start.line + lineIndex
@@ -222,6 +230,24 @@ public struct PostScanner: Sendable {
       candidate += 1
     }
     return nil
+  }
+
+  /// Where a node whose bytes begin with `prefix` starts, given the offset cmark-gfm reports.
+  /// On a lazy continuation line (a paragraph line of a list item or block quote written
+  /// without the container's indentation or `>`), cmark-gfm gives inlines the column they
+  /// would have with that indentation, a few bytes to the right of where they are: the
+  /// nearest `prefix` at or before the reported offset on its line is the node.
+  static func locate(_ prefix: [UInt8], reported offset: Int, in source: SourceText) -> Int {
+    guard !prefix.isEmpty, offset < source.bytes.count, !source.bytes[offset...].starts(with: prefix) else {
+      return offset
+    }
+    let lineStart = source.lineStarts[source.position(of: offset).line - 1]
+    var candidate = offset
+    while candidate > lineStart {
+      candidate -= 1
+      if source.bytes[candidate...].starts(with: prefix) { return candidate }
+    }
+    return offset
   }
 
   /// The text a lexer error points at: from the tag's start through the end of the line of

@@ -99,4 +99,29 @@ import Testing
           "markdown 1:2 /a.png", "markdown 1:40 /b\\(1\\).png", "markdown 1:62 /c d.png", "markdown 1:83 /e.png",
         ])
   }
+
+  @Test("an image on a lazy continuation line of a list item or block quote keeps its own column")
+  func lazyContinuation() {
+    #expect(
+      Self.scan(
+        """
+        - one
+        - two
+        ![](c.png)
+
+        > quoted
+        ![q](/q.png) and ![r](/r.png)
+
+        1. first
+           ![indented](/i.png)
+        ![lazy](/l.png)
+
+        - item
+        see <img src="/h.png">
+
+        """) == [
+          "markdown 3:1 c.png", "markdown 6:1 /q.png", "markdown 6:18 /r.png", "markdown 9:4 /i.png",
+          "markdown 10:1 /l.png", "html 13:5 /h.png",
+        ])
+  }
 }
