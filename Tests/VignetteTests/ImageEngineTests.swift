@@ -227,7 +227,8 @@ struct ImageEngineCorrectnessTests {
     #expect(image.variants.count == 1 && variant.format == .gif)
     #expect(try Data(contentsOf: URL(fileURLWithPath: site.path("output/" + variant.path))) == Data(gif))
     #expect(try ImageHeader(path: site.path("output/" + variant.path)).pages == 3)
-    #expect(image.placeholder != nil)
+    // libvips reads every GIF with an alpha band: no placeholder, which could show through.
+    #expect(image.placeholder == nil)
     let html = try #require(site.read("output/html/post.html"))
     #expect(html.contains(variant.url) && html.contains("width=\"32\" height=\"24\""))
   }

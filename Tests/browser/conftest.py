@@ -34,7 +34,7 @@ def site_config(built_site):
 
 @pytest.fixture(scope="session")
 def server(built_site):
-    server = example_site.static_server(built_site, delay=IMAGE_DELAY)
+    server = example_site.static_server(built_site, delay=IMAGE_DELAY, csp=example_site.CONTENT_SECURITY_POLICY)
     yield server
     server.close()
 

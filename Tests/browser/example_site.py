@@ -48,17 +48,30 @@ class Server:
 
 IMAGE_SUFFIXES = (".avif", ".webp", ".jpg", ".jpeg", ".png", ".gif", ".svg")
 
+# What a careful site sends: no inline script or event handler (`onload="…"` included), no
+# plugins, images from the site or data: URLs, frames only from the privacy-enhanced player.
+# Inline styles stay allowed (placeholders are a `style` attribute, the pages a <style>).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-src https://www.youtube-nocookie.com; object-src 'none'; base-uri 'none'")
 
-def static_server(root, delay=0.0, delayed=lambda path: path.startswith("/static/")):
-    """Serves `root`. `delay` holds back every image (each path `delayed` accepts) so the page
-    paints its text first and any space not reserved for an image shows up as a layout shift
-    when it arrives. Every request path is recorded with its status in `statuses`."""
+
+def static_server(root, delay=0.0, delayed=lambda path: path.startswith("/static/"), csp=None):
+    """Serves `root`, with `csp` as its Content-Security-Policy header when given. `delay`
+    holds back every image (each path `delayed` accepts) so the page paints its text first
+    and any space not reserved for an image shows up as a layout shift when it arrives. Every
+    request path is recorded with its status in `statuses`."""
     requests = []
     statuses = []
 
     class Handler(_QuietHandler):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(root), **kwargs)
+
+        def end_headers(self):
+            if csp:
+                self.send_header("Content-Security-Policy", csp)
+            super().end_headers()
 
         def do_GET(self):
             requests.append(self.path)

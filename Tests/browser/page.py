@@ -33,6 +33,9 @@ window.__vignetteShiftObserver = new PerformanceObserver(list => {
   }
 });
 window.__vignetteShiftObserver.observe({type: "layout-shift", buffered: true});
+window.__vignetteViolations = [];
+document.addEventListener("securitypolicyviolation", e => window.__vignetteViolations.push({
+  directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample, line: e.lineNumber}));
 """
 
 # Brings every <picture> into view, waits until its image has loaded (or failed, or 20 s
@@ -186,6 +189,11 @@ class Visit:
             value: entry.value, hadRecentInput: entry.hadRecentInput, time: entry.startTime, sources: []});
           return window.__vignetteShifts;
         })()""")
+
+    def csp_violations(self):
+        """Everything the page's Content-Security-Policy blocked (inline scripts and handlers
+        included), as `securitypolicyviolation` events reported it."""
+        return self.page.evaluate("window.__vignetteViolations")
 
     def facades(self):
         return self.page.evaluate("""[...document.querySelectorAll("a[data-vignette-video]")].map(a => ({

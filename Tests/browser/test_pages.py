@@ -2,6 +2,7 @@
 viewport and pixel ratio, nothing shifting while images load, nothing sent to YouTube or
 Google before a video is clicked, the privacy-enhanced player after the click, and no
 console errors. Run with Tests/browser/run.sh."""
+import re
 import struct
 import urllib.parse
 
@@ -103,6 +104,19 @@ def test_nothing_shifts_while_images_load(visit):
 
 def test_no_console_errors(visit):
     assert visit.console_errors() == []
+
+
+def test_nothing_breaks_the_content_security_policy(visit):
+    # Served with script-src 'self': an inline onload="…" or <script> would be blocked here.
+    assert visit.csp_violations() == []
+
+
+def test_no_inline_script_or_event_handler_in_any_page(built_site):
+    for page in (built_site / "html").glob("*.html"):
+        html = page.read_text()
+        handlers = re.findall(r"\s(on[a-z]+)\s*=", html, flags=re.I)
+        inline = re.findall(r"<script(?![^>]*\ssrc=)[^>]*>", html, flags=re.I)
+        assert handlers == [] and inline == [], f"{page.name}: inline script {handlers + inline}"
 
 
 def test_nothing_leaves_the_machine_without_a_click(visit):

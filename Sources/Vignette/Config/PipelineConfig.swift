@@ -20,8 +20,10 @@ public struct PipelineConfig: Sendable, Equatable {
   public var frontMatterImageKeys: [String] = []
   /// Site mode: the generator's output folder (`public`), rewritten in place after it builds.
   public var site: String?
-  /// Site mode: where the site is served (`https://example.com/blog/`); otherwise each page's
-  /// `<link rel=canonical>` or `<base href>` tells, and root-relative URLs are taken as `/`.
+  /// Where the site is served (`https://example.com/blog/` or `/blog/`). Markdown mode puts
+  /// its path in front of every variant URL (unset: the Hugo config's `baseURL`, if any).
+  /// Site mode: otherwise each page's `<link rel=canonical>` or `<base href>` tells, and
+  /// root-relative URLs are taken as `/`.
   public var baseURL: String?
   /// The shared HTTP cache behind the local one; none by default.
   public var remoteCache: RemoteCacheSettings?
@@ -31,7 +33,7 @@ public struct PipelineConfig: Sendable, Equatable {
   public static func == (a: Self, b: Self) -> Bool {
     a.version == b.version && a.content == b.content && a.assetRoots == b.assetRoots && a.output == b.output
       && a.cache == b.cache && a.images == b.images && a.youtube == b.youtube
-      && a.frontMatterImageKeys == b.frontMatterImageKeys && a.remoteCache == b.remoteCache
+      && a.frontMatterImageKeys == b.frontMatterImageKeys && a.remoteCache == b.remoteCache && a.baseURL == b.baseURL
   }
 }
 

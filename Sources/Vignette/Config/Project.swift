@@ -11,6 +11,9 @@ public struct Project: Sendable {
   public var output: String
   public var cache: String
   public var lockfile: String
+  /// Put in front of every variant URL: the path of `baseURL` (from `pipeline.json`, else
+  /// from the Hugo config beside it), such as `/blog`; empty for a site served at the root.
+  public var basePath = ""
 
   /// Loads and checks `pipeline.json` at `path`.
   public static func load(configPath path: String) throws(ConfigError) -> Project {
@@ -99,6 +102,19 @@ public struct Project: Sendable {
     self.output = output
     self.cache = cache
     lockfile = absolute(config.youtube.lockfile)
+    if let baseURL = config.baseURL, let site = SiteBase(url: baseURL) {
+      basePath = String(site.path.dropLast())
+    } else if let hugo = try HugoConfig.baseURL(
+      in: [base, (content as NSString).deletingLastPathComponent], display: { FileSystem.relative($0, to: base) })
+    {
+      // Hugo's default is empty: the site root.
+      guard let site = hugo.value.isEmpty ? SiteBase() : SiteBase(url: hugo.value) else {
+        throw ConfigError(
+          file: hugo.file, keyPath: hugo.key,
+          message: "must be an http or https URL or a path starting with /, found \"\(hugo.value)\"")
+      }
+      basePath = String(site.path.dropLast())
+    }
   }
 
   /// How a path is shown to the user: relative to the project folder when inside it.

@@ -30,11 +30,13 @@ public enum HugoSupport {
   /// the page's largest paint), every other image lazily.
   public static func files(
     images: some Sequence<RenderedImage>, videos: some Sequence<Video>, sizes: String,
-    firstImages: [String: FirstImage] = [:]
+    firstImages: [String: FirstImage] = [:], basePath: String = ""
   ) throws -> [(String, Data)] {
     var imageData: [String: ImageEntry] = [:]
     for image in images {
-      if let url = MarkdownRewriter.fallbackURL(image), let entry = ImageEntry(image, sizes: sizes) {
+      if let url = MarkdownRewriter.fallbackURL(image, basePath: basePath),
+        let entry = ImageEntry(image, sizes: sizes, basePath: basePath)
+      {
         imageData[url] = entry
       }
     }
@@ -43,8 +45,8 @@ public enum HugoSupport {
       var entry = VideoEntry(
         id: video.id, title: video.title, author: video.author, watchURL: video.watchURL, unavailable: video.unavailable
       )
-      if let poster = video.poster, let url = MarkdownRewriter.fallbackURL(poster),
-        let data = ImageEntry(poster, sizes: sizes)
+      if let poster = video.poster, let url = MarkdownRewriter.fallbackURL(poster, basePath: basePath),
+        let data = ImageEntry(poster, sizes: sizes, basePath: basePath)
       {
         entry.poster = url
         imageData[url] = data
@@ -82,7 +84,7 @@ public enum HugoSupport {
 
   /// For each post (by its path under the content folder), its first processed figure or
   /// markdown image.
-  static func firstImages(_ posts: [DocumentOutcome<ScannedPost>]) -> [String: FirstImage] {
+  static func firstImages(_ posts: [DocumentOutcome<ScannedPost>], basePath: String = "") -> [String: FirstImage] {
     var result: [String: FirstImage] = [:]
     for outcome in posts {
       let post = outcome.document
@@ -90,7 +92,8 @@ public enum HugoSupport {
       let ordinals = shortcodeOrdinals(post.tokens)
       for item in outcome.references where item.reference.kind == .figure || item.reference.kind == .markdown {
         let reference = item.reference
-        guard reference.targetRange != nil, let image = item.image, let src = MarkdownRewriter.fallbackURL(image)
+        guard reference.targetRange != nil, let image = item.image,
+          let src = MarkdownRewriter.fallbackURL(image, basePath: basePath)
         else { continue }
         let ordinal =
           reference.kind == .markdown
@@ -159,16 +162,20 @@ public enum HugoSupport {
       var srcset: String
     }
 
-    init?(_ image: RenderedImage, sizes: String) {
+    /// `basePath` (`/blog` for a site served from `/blog/`) goes in front of every URL.
+    init?(_ image: RenderedImage, sizes: String, basePath: String) {
       guard let largest = image.fallback.last else { return nil }
-      src = PictureMarkup.encode(largest.urlPath)
+      src = PictureMarkup.encode(basePath + largest.urlPath)
       width = largest.width
       height = largest.height
       self.sizes = sizes
-      if image.fallbackHasSrcset { srcset = RenderedImage.srcset(image.fallback) { PictureMarkup.encode($0.urlPath) } }
+      if image.fallbackHasSrcset {
+        srcset = RenderedImage.srcset(image.fallback) { PictureMarkup.encode(basePath + $0.urlPath) }
+      }
       sources = image.formats.dropLast().map {
         Source(
-          type: $0.mimeType, srcset: RenderedImage.srcset(image.candidates($0)) { PictureMarkup.encode($0.urlPath) })
+          type: $0.mimeType,
+          srcset: RenderedImage.srcset(image.candidates($0)) { PictureMarkup.encode(basePath + $0.urlPath) })
       }
       style = image.placeholder?.style
     }

@@ -65,23 +65,28 @@ public struct Manifest: Codable, Sendable, Equatable {
 }
 
 extension Manifest.Image {
-  init(source: String, image: SourceImage, rendered: RenderedImage) {
+  /// `basePath` (`/blog` for a site served from `/blog/`) goes in front of each variant's URL.
+  init(source: String, image: SourceImage, rendered: RenderedImage, basePath: String) {
     self.init(
       source: source, width: rendered.width, height: rendered.height, hash: image.hash,
       variants: rendered.variants.map {
         Manifest.Variant(
-          path: "static" + $0.urlPath, url: $0.urlPath, width: $0.width, height: $0.height, format: $0.format,
+          path: "static" + $0.urlPath, url: basePath + $0.urlPath, width: $0.width, height: $0.height,
+          format: $0.format,
           bytes: $0.bytes)
       }, placeholder: rendered.placeholder)
   }
 }
 
 extension Manifest {
-  /// The manifest of a build, derived from its outcome.
-  init<F: FrontEnd>(_ build: BuildOutcome<F.Document>, frontEnd: F, display: (String) -> String) {
+  /// The manifest of a build, derived from its outcome; `basePath` goes in front of every
+  /// variant URL.
+  init<F: FrontEnd>(
+    _ build: BuildOutcome<F.Document>, frontEnd: F, display: (String) -> String, basePath: String = ""
+  ) {
     let posterFiles = Set(build.posters.values)
     images = build.images.sorted { $0.key < $1.key }.filter { !posterFiles.contains($0.key) }.map { file, rendered in
-      Image(source: display(file), image: rendered.source, rendered: rendered.image)
+      Image(source: display(file), image: rendered.source, rendered: rendered.image, basePath: basePath)
     }
     posts = build.documents.map { outcome in
       let paths = frontEnd.outputPaths(of: outcome.document)
@@ -98,7 +103,8 @@ extension Manifest {
       Video(
         id: video.id, title: video.title, author: video.author, authorURL: video.authorURL,
         thumbnail: build.posters[video.id].flatMap { build.images[$0] }.map {
-          Image(source: video.posterURL ?? video.posterURLPath, image: $0.source, rendered: $0.image)
+          Image(
+            source: video.posterURL ?? video.posterURLPath, image: $0.source, rendered: $0.image, basePath: basePath)
         },
         unavailable: video.unavailable ? true : nil)
     }

@@ -220,7 +220,9 @@ public final class Pipeline: Sendable {
         memo.remember(relative, key: key, outputs: files.map(\.path), outputFolder: project.output)
       }
     }
-    try emitter.file("manifest.json", Manifest(outcome, frontEnd: frontEnd, display: project.display).encoded())
+    try emitter.file(
+      "manifest.json",
+      Manifest(outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath).encoded())
     for file in try frontEnd.siteFiles(outcome) { try emitter.file(file.path, file.data) }
     try emitter.finish()
     if !options.checkOnly { try cache.save() }

@@ -63,6 +63,9 @@ public struct RenderPlan: Sendable, Hashable {
 public enum VariantPlanner {
   /// Bumped whenever rendering changes in a way that changes output bytes.
   public static let engineVersion = "3"
+  /// Bumped whenever placeholders change (3: none for images with transparency), so cached
+  /// renders are not reused with the old ones; variant names do not depend on it.
+  static let placeholderVersion = "placeholder-3"
 
   /// Configured widths not above the source width, plus the source width when it is smaller
   /// than the largest configured width. Ascending, never empty.
@@ -122,9 +125,10 @@ public enum VariantPlanner {
       let key = Checksum.sha256("\(common)|passthrough")
       let name = "\(stem).\(key.prefix(8)).\(format.fileExtension)"
       let variant = VariantPlan(width: source.width, format: format, key: key, fileName: name, urlPath: prefix + name)
+      // The file keeps its name; the render (with its placeholder) is keyed apart from it.
       return RenderPlan(
-        source: source, mode: .passthrough, variants: [variant], key: key, quality: settings.quality,
-        effort: settings.effort)
+        source: source, mode: .passthrough, variants: [variant], key: Checksum.sha256("\(key)|\(placeholderVersion)"),
+        quality: settings.quality, effort: settings.effort)
     }
     let widths = widths(sourceWidth: source.width, configured: settings.widths)
     var variants: [VariantPlan] = []
@@ -135,7 +139,7 @@ public enum VariantPlanner {
         variants.append(VariantPlan(width: width, format: format, key: key, fileName: name, urlPath: prefix + name))
       }
     }
-    let key = Checksum.sha256(([common, "placeholder-2"] + variants.map(\.key)).joined(separator: "|"))
+    let key = Checksum.sha256(([common, placeholderVersion] + variants.map(\.key)).joined(separator: "|"))
     return RenderPlan(
       source: source, mode: .raster, variants: variants, key: key, quality: settings.quality, effort: settings.effort)
   }

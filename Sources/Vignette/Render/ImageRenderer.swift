@@ -18,8 +18,10 @@ public enum ImageRenderer {
       let variant = plan.variants[0]
       try store(variant, data)
       var placeholder: Placeholder?
-      if plan.variants[0].format != .svg {
-        placeholder = try? makePlaceholder(VipsImage.thumbnail(path: plan.source.file, width: 32).srgb8())
+      if plan.variants[0].format != .svg,
+        let tiny = try? VipsImage.thumbnail(path: plan.source.file, width: 32).srgb8(), !tiny.hasAlpha
+      {
+        placeholder = try? makePlaceholder(tiny)
       }
       return RenderedImage(
         width: plan.source.width, height: plan.source.height,
@@ -88,7 +90,8 @@ public enum ImageRenderer {
     // The placeholder comes from the smallest width, which is already in memory: 16 pixels
     // from 480 look the same as from 1920, for a sixteenth of the reading.
     return RenderedImage(
-      width: plan.source.width, height: plan.source.height, variants: kept, placeholder: try? makePlaceholder(smallest))
+      width: plan.source.width, height: plan.source.height, variants: kept,
+      placeholder: smallest.hasAlpha ? nil : try? makePlaceholder(smallest))
   }
 
   /// The image the encoders of `width` read: the decode itself at its own width, else resized
@@ -98,7 +101,9 @@ public enum ImageRenderer {
     base.width == width ? base : try base.resized(width: width).inMemory()
   }
 
-  /// Average colour and a 16-pixel-wide WebP preview. The tiny image is made once, in
+  /// Average colour and a 16-pixel-wide WebP preview, for opaque images only: the picture
+  /// paints over it, so no script has to remove it (pages stay CSP-safe), whereas behind
+  /// an image with transparency it would stay visible. The tiny image is made once, in
   /// memory, and both the mean and the encoder read that.
   static func makePlaceholder(_ image: VipsImage) throws -> Placeholder {
     let tiny = try working(image, width: min(16, image.width))

@@ -21,7 +21,9 @@ public struct RenderedVariant: Sendable, Codable, Hashable {
   public var bytes: Int
 }
 
-/// Shown while the real image loads, so pages neither jump nor flash.
+/// Shown while the real image loads, so pages neither jump nor flash: the `<img>`'s
+/// background, which the picture paints over. Made for opaque images only (behind a
+/// transparent one it would stay visible), so no script ever has to remove it.
 public struct Placeholder: Sendable, Codable, Hashable {
   /// Average colour, `#rrggbb`.
   public var color: String

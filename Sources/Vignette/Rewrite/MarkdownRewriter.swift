@@ -28,8 +28,16 @@ public enum MarkdownRewriter {
     return result
   }
 
-  /// The URL a rewritten reference points at: the largest variant of the fallback format.
-  public static func fallbackURL(_ image: RenderedImage) -> String? {
-    image.fallback.last.map { PictureMarkup.encode($0.urlPath) }
+  /// The URL a rewritten reference points at: the largest variant of the fallback format,
+  /// under the site's base path (`/blog` for a site served from `/blog/`).
+  public static func fallbackURL(_ image: RenderedImage, basePath: String = "") -> String? {
+    image.fallback.last.map { PictureMarkup.encode(basePath + $0.urlPath) }
+  }
+
+  /// The `?query#fragment` of a target as written (`b.png#center` gives `#center`), which a
+  /// rewrite keeps: themes style images by it (PaperMod centres `#center` images).
+  public static func suffix(of target: String) -> String {
+    guard let cut = target.firstIndex(where: { $0 == "?" || $0 == "#" }) else { return "" }
+    return String(target[cut...])
   }
 }

@@ -75,7 +75,9 @@ public struct PageRenderer: Sendable {
             .markdown),
           reference.target == node.url
         else { return nil }
-        return picture.picture(image, alt: node.alt, title: node.title.isEmpty ? nil : node.title, eager: nextEager())
+        return picture.picture(
+          image, alt: node.alt, title: node.title.isEmpty ? nil : node.title, eager: nextEager(),
+          urlSuffix: MarkdownRewriter.suffix(of: node.url))
       },
       html: { node in
         let tags = HTMLImageTag.find(in: node.literal)
@@ -94,7 +96,7 @@ public struct PageRenderer: Sendable {
               tag.offset..<min(literal.count, end + 1),
               picture.picture(
                 image, alt: tag.attributes["alt"] ?? "", title: tag.attributes["title"], eager: nextEager(),
-                imgClass: tag.attributes["class"])
+                imgClass: tag.attributes["class"], urlSuffix: MarkdownRewriter.suffix(of: tag.src?.value ?? ""))
             ))
         }
         for (range, html) in replacements.reversed() { literal.replaceSubrange(range, with: Array(html.utf8)) }
@@ -122,7 +124,11 @@ public struct PageRenderer: Sendable {
       if let rel = tag.value("rel") { html += " rel=\"\(HTMLText.escape(rel))\"" }
       html += ">"
     }
-    html += picture.picture(image, alt: alt, eager: eager)
+    html += picture.picture(
+      image, alt: alt, eager: eager, urlSuffix: MarkdownRewriter.suffix(of: tag.value("src") ?? ""),
+      size: PictureMarkup.displaySize(
+        width: tag.value("width"), height: tag.value("height"),
+        intrinsic: image.fallback.last.map { ($0.width, $0.height) } ?? (0, 0)))
     if tag.value("link") != nil { html += "</a>" }
     let title = tag.value("title")
     let attr = tag.value("attr")
@@ -178,7 +184,9 @@ public struct PageRenderer: Sendable {
       </main>
 
       """
-    if hasVideo { html += "<script>\n\(VideoFacade.script)\n</script>\n" }
+    // The facade's script from its file (written beside the variants), never inline, so
+    // the page works under a Content-Security-Policy without 'unsafe-inline'.
+    if hasVideo { html += "<script src=\"\(HTMLText.escape(picture.urlPrefix))/vignette/video.js\" defer></script>\n" }
     return html + "</body>\n</html>\n"
   }
 }

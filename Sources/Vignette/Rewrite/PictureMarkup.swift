@@ -46,30 +46,65 @@ public struct PictureMarkup: Sendable {
     return html + ">"
   }
 
+  /// The size an author asked an image to be shown at (a figure's `width` and `height`), in
+  /// CSS pixels.
+  public struct DisplaySize: Sendable, Hashable {
+    public var width: Int
+    public var height: Int
+  }
+
+  /// The display size that `width` and `height` parameters ask for, as Hugo's `figure`
+  /// takes them: whole pixels (`300` or `300px`; anything else, such as `50%`, is not a size
+  /// in pixels and is left to the image), the missing one from the image's aspect ratio,
+  /// rounded to the nearest pixel. Nil when neither is given in pixels. The Hugo `picture`
+  /// partial computes the same.
+  public static func displaySize(width: String?, height: String?, intrinsic: (width: Int, height: Int))
+    -> DisplaySize?
+  {
+    func pixels(_ value: String?) -> Int? {
+      guard var text = value else { return nil }
+      if text.hasSuffix("px") { text.removeLast(2) }
+      guard (1...6).contains(text.count), text.first != "0", text.allSatisfy(\.isASCII),
+        text.allSatisfy(\.isNumber)
+      else { return nil }
+      return Int(text)
+    }
+    let (w, h) = intrinsic
+    switch (pixels(width), pixels(height)) {
+    case (let width?, let height?): return DisplaySize(width: width, height: height)
+    case (let width?, nil) where w > 0: return DisplaySize(width: width, height: (width * h + w / 2) / w)
+    case (nil, let height?) where h > 0: return DisplaySize(width: (height * w + h / 2) / h, height: height)
+    default: return nil
+    }
+  }
+
   /// The `<picture>` element. `eager` marks the first image of a page: it loads at once with
-  /// high priority; every other image is lazy.
+  /// high priority; every other image is lazy. `urlSuffix` (a target's `?query#fragment`)
+  /// goes on the `<img>`'s `src`; `size` replaces the image's own `width` and `height`.
   public func picture(
-    _ image: RenderedImage, alt: String, title: String? = nil, eager: Bool, imgClass: String? = nil
+    _ image: RenderedImage, alt: String, title: String? = nil, eager: Bool, imgClass: String? = nil,
+    urlSuffix: String = "", size: DisplaySize? = nil
   ) -> String {
     let fallback = image.fallback
     guard let largest = fallback.last else { return "" }
     var attributes = [
-      "src=\"\(url(largest))\""
+      "src=\"\(url(largest))\(HTMLText.escape(urlSuffix))\""
     ]
     if image.fallbackHasSrcset {
       attributes.append("srcset=\"\(srcset(fallback))\"")
       attributes.append("sizes=\"\(HTMLText.escape(sizes))\"")
     }
+    let shown = size ?? DisplaySize(width: largest.width, height: largest.height)
     attributes += [
-      "width=\"\(largest.width)\"", "height=\"\(largest.height)\"", "alt=\"\(HTMLText.escape(alt))\"",
+      "width=\"\(shown.width)\"", "height=\"\(shown.height)\"", "alt=\"\(HTMLText.escape(alt))\"",
     ]
     if let title, !title.isEmpty { attributes.append("title=\"\(HTMLText.escape(title))\"") }
     if let imgClass { attributes.append("class=\"\(HTMLText.escape(imgClass))\"") }
     attributes.append(eager ? "fetchpriority=\"high\"" : "loading=\"lazy\"")
     attributes.append("decoding=\"async\"")
+    // Opaque images only: the picture paints over it, with no script (CSP-safe).
     if let placeholder = image.placeholder {
       attributes.append("style=\"\(HTMLText.escape(placeholder.style))\"")
-      attributes.append("onload=\"this.style.background='none'\"")
     }
     var html = pictureStart
     for format in image.formats.dropLast() { html += source(format, image.candidates(format), sizes: sizes) }

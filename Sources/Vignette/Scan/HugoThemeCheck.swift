@@ -18,12 +18,6 @@ import Foundation
 /// up page resources (`.Resources.Get`, `GetMatch`, `Match` or `ByType`). It is only asked when
 /// a post has a front-matter image, and the warning names the line of the lookup.
 struct HugoThemeCheck {
-  /// Hugo's config file names, in the order Hugo looks for them.
-  static let configNames = [
-    "hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml",
-    "config.json",
-  ]
-
   /// What a template of the site or theme does that Vignette's output would undo.
   enum Conflict: CaseIterable {
     case figure, youtube, renderImage, pageResources
@@ -50,28 +44,17 @@ struct HugoThemeCheck {
   /// The folder of the Hugo site a project belongs to, and its config file; nil when neither
   /// the project folder nor the content folder's parent holds a Hugo config.
   static func site(of project: Project) -> (root: String, config: String)? {
-    for root in [project.root, (project.content as NSString).deletingLastPathComponent] {
-      for folder in [root, root + "/config/_default"] {
-        for name in configNames where FileSystem.isFile(folder + "/" + name) {
-          return (root, folder + "/" + name)
-        }
-      }
+    HugoConfig.find(in: [project.root, (project.content as NSString).deletingLastPathComponent]).map {
+      ($0.root, $0.file)
     }
-    return nil
   }
 
   /// The site's `layouts` folder and each of its themes' (those that exist), with whose they are.
   static func layoutFolders(root: String, config: String) -> [(folder: String, owner: String)] {
     var folders = [(root + "/layouts", "the site's own")]
-    let format: FrontMatter.Format =
-      switch (config as NSString).pathExtension.lowercased() {
-      case "toml": .toml
-      case "json": .json
-      default: .yaml
-      }
-    guard let text = try? String(contentsOfFile: config, encoding: .utf8),
-      let values = try? FrontMatter.decode(text, as: format)
-    else { return folders.filter { FileSystem.isDirectory($0.0) } }
+    guard let values = try? HugoConfig.values(of: config, display: config) else {
+      return folders.filter { FileSystem.isDirectory($0.0) }
+    }
     var themes: [String] = []
     switch values["theme"] {
     case .string(let name): themes = [name]

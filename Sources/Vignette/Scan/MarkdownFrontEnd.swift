@@ -42,8 +42,11 @@ public struct MarkdownFrontEnd: FrontEnd {
     let post = outcome.document
     var edits: [MarkdownRewriter.Edit] = []
     for item in outcome.references {
-      if let image = item.image, let range = item.reference.targetRange, let url = MarkdownRewriter.fallbackURL(image) {
-        edits.append(.init(range: range, text: url))
+      if let image = item.image, let range = item.reference.targetRange,
+        let url = MarkdownRewriter.fallbackURL(image, basePath: project.basePath)
+      {
+        // The query and fragment as written stay (`b.png#center`).
+        edits.append(.init(range: range, text: url + MarkdownRewriter.suffix(of: post.source[range])))
       }
     }
     let paths = outputPaths(of: post)
@@ -59,7 +62,7 @@ public struct MarkdownFrontEnd: FrontEnd {
   public func siteFiles(_ build: BuildOutcome<ScannedPost>) throws -> [OutputFile] {
     try HugoSupport.files(
       images: build.images.values.map(\.image), videos: build.videos.values, sizes: project.config.images.sizes,
-      firstImages: HugoSupport.firstImages(build.documents)
+      firstImages: HugoSupport.firstImages(build.documents, basePath: project.basePath), basePath: project.basePath
     ).map { OutputFile($0.0, $0.1) }
   }
 }

@@ -15,13 +15,13 @@ import Testing
   /// and the last one's for layouts: Vignette's rewritten posts come before the original
   /// content (which still gives bundle resources and everything Vignette does not write), and
   /// its layouts, static files and data after the site's own.
-  static func hugoConfig(output: String, content: String) -> String {
+  static func hugoConfig(output: String, content: String, baseURL: String = "https://example.org/") -> String {
     let mounts = [
       ("\(output)/content", "content"), (content, "content"), ("static", "static"), ("\(output)/static", "static"),
       ("layouts", "layouts"), ("\(output)/layouts", "layouts"), ("data", "data"), ("\(output)/data", "data"),
     ]
     return """
-      baseURL = "https://example.org/"
+      baseURL = "\(baseURL)"
       title = "Vignette test"
       disableKinds = ["taxonomy", "term", "RSS", "sitemap"]
 
@@ -119,9 +119,13 @@ import Testing
   }
 
   /// A stock Hugo site in `site/hugo` that mounts `site/output`, built with the real hugo.
-  static func buildHugo(_ site: TestSite) async throws -> (status: Int32, output: String) {
+  static func buildHugo(_ site: TestSite, baseURL: String = "https://example.org/") async throws -> (
+    status: Int32, output: String
+  ) {
     let hugoSite = site.path("hugo")
-    try site.write("hugo/hugo.toml", hugoConfig(output: site.path("output"), content: site.path("assets/posts")))
+    try site.write(
+      "hugo/hugo.toml",
+      hugoConfig(output: site.path("output"), content: site.path("assets/posts"), baseURL: baseURL))
     try site.write(
       "hugo/layouts/_default/single.html",
       """
@@ -138,6 +142,50 @@ import Testing
     try site.write("hugo/static/.keep", "")
     try site.write("hugo/data/.keep", "")
     return try await run(hugo!, ["--source", hugoSite, "--destination", hugoSite + "/public"])
+  }
+
+  @Test(
+    "hugo keeps a target's fragment, a figure's width and height, and serves variants under a sub-path baseURL",
+    .enabled(if: hugo != nil, "hugo is not installed: apt-get install hugo (listed in scripts/apt-packages.txt)"))
+  func hugoFragmentSizeAndBasePath() async throws {
+    let site = try TestSite()
+    try site.config(
+      #"{"baseURL": "https://example.org/blog/", "images": {"widths": [320, 640], "formats": ["webp", "auto"]}, "youtube": {"offline": true}}"#
+    )
+    try site.image("assets/images/photo.png", width: 900, height: 600)
+    try site.write(
+      "assets/posts/post.md",
+      """
+      +++
+      title = "A post"
+      +++
+
+      Intro.
+
+      {{< figure src="/images/photo.png#center" alt="Centred" width="300" >}}
+
+      Inline ![Wide](/images/photo.png#wide) here.
+
+      """)
+    #expect(!(try await site.build()).diagnostics.hasErrors)
+    let run = try await Self.buildHugo(site, baseURL: "https://example.org/blog/")
+    #expect(run.status == 0, "hugo failed:\n\(run.output)")
+    let page = try #require(site.read("hugo/public/post/index.html"), "hugo wrote no page:\n\(run.output)")
+    let figure = try #require(Self.element("figure", in: page))
+    Self.expectPicture(figure, alt: "Centred", width: 300, height: 200)
+    #expect(figure.contains(#"fetchpriority="high""#), "still the page's first image, fragment and all")
+    #expect(
+      figure.firstMatch(of: /<img src="\/blog\/images\/photo\.640w\.[0-9a-f]{8}\.jpg#center"/) != nil, "\(figure)")
+    let paragraph = try #require(page.components(separatedBy: "<p>").first { $0.hasPrefix("Inline") })
+    Self.expectPicture(paragraph, alt: "Wide", width: 640, height: 427)
+    #expect(paragraph.firstMatch(of: /<img src="\/blog\/images\/photo\.640w\.[0-9a-f]{8}\.jpg#wide"/) != nil)
+    // Every URL is under /blog/, and Hugo published the file behind it.
+    let urls = Set(page.split { $0 == "\"" || $0 == " " || $0 == "," }.filter { $0.contains("/images/") })
+    #expect(urls.count >= 4 && urls.allSatisfy { $0.hasPrefix("/blog/images/") }, "\(urls)")
+    for url in urls {
+      let path = url.dropFirst("/blog".count).split(separator: "#")[0]
+      #expect(FileManager.default.fileExists(atPath: site.path("hugo/public" + path)), "\(url) is not published")
+    }
   }
 
   @Test(
