@@ -125,7 +125,8 @@ struct ExampleBuildTests {
     let report = try await site.build()
     #expect(
       report.diagnostics.map(\.description).contains(
-        "assets/posts/broken.md:3:1: error: image \"/images/nope.png\" not found in the asset root"))
+        "assets/posts/broken.md:3:1: error: image \"/images/nope.png\" not found (looked for assets/images/nope.png and assets/posts/images/nope.png)"
+      ))
     #expect(site.read("output/content/look-back.md") != nil)
     #expect(try site.manifest().images.count == 2)
   }

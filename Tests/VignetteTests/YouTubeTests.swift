@@ -298,7 +298,8 @@ struct VideoBuildTests {
     #expect(html.contains(#"data-vignette-video="garbagejson""#))
     #expect(html.contains(#"data-title="Named""#) && html.contains(">Fine</span>"))
     let lock = try VideoLockfile.load(path: site.path("vignette.lock.json"), display: "lock")
-    #expect(lock.videos.keys.sorted() == ["ok_ok_ok_ok"])
+    #expect(lock.videos.keys.sorted() == ["gonegonegon", "ok_ok_ok_ok"])
+    #expect(lock.videos["gonegonegon"]?.unavailable == 404)
     #expect(lock.videos["ok_ok_ok_ok"]?.poster?.url.hasSuffix("/hqdefault.jpg") == true)
   }
 
@@ -345,8 +346,55 @@ struct VideoBuildTests {
     }
     #expect(offline.errors == 1, "\(offline.diagnostics)")
     #expect(
-      offline.diagnostics.first?.description.contains("Not in vignette.lock.json at all: newnewnewne") == true,
-      "\(offline.diagnostics)")
+      offline.diagnostics.contains {
+        $0.description.hasPrefix("assets/posts/new.md:3:1: error: video newnewnewne is not in vignette.lock.json")
+      }, "\(offline.diagnostics)")
+  }
+
+  @Test func eachVideoMissingOfflineHasItsOwnLocatedError() async throws {
+    let site = try TestSite()
+    try site.config(#"{"images": {"widths": [480], "formats": ["auto"]}, "youtube": {"offline": true}}"#)
+    try site.write("assets/posts/a.md", "A.\n\n{{< youtube aaaaaaaaaaa >}}\n")
+    try site.write("assets/posts/b.md", "B.\n\nText.\n\n  {{< youtube bbbbbbbbbbb >}}\n\n{{< youtube aaaaaaaaaaa >}}\n")
+    let report = try await site.build()
+    let errors = report.diagnostics.filter { $0.severity == .error }.map { "\($0.file):\($0.line):\($0.column)" }
+    #expect(errors == ["assets/posts/a.md:3:1", "assets/posts/b.md:5:3"], "\(report.diagnostics)")
+    #expect(report.diagnostics.allSatisfy { $0.message.contains("not in vignette.lock.json") })
+    #expect(report.diagnostics.first { $0.file.hasSuffix("b.md") }?.message.hasPrefix("video bbbbbbbbbbb ") == true)
+  }
+
+  @Test func anUnavailableVideoIsLockedSoTheOfflineRebuildIsTheSame() async throws {
+    let server = try LoopbackServer()
+    let online = try TestSite()
+    try online.config(#"{"images": {"widths": [480], "formats": ["auto"]}, "youtube": {\#(server.youtubeConfig)}}"#)
+    try online.write("assets/posts/p.md", "Gone.\n\n{{< youtube gonegonegon >}}\n\n{{< youtube privateprvt >}}\n")
+    server.on("/oembed/gonegonegon", .text("Not Found", status: 404))
+    server.on("/oembed/privateprvt", .text("Unauthorized", status: 401))
+    let first = try await online.build { $0.network = fast }
+    server.stop()
+    #expect(first.errors == 0 && first.warnings == 2, "\(first.diagnostics)")
+    let lock = try VideoLockfile.load(path: online.path("vignette.lock.json"), display: "lock")
+    #expect(lock.videos.mapValues(\.unavailable) == ["gonegonegon": 404, "privateprvt": 401])
+
+    // CI: the committed files and a restored cache, offline.
+    let ci = try TestSite()
+    for file in FileSystem.files(under: online.path("assets")) + ["pipeline.json", "vignette.lock.json"] {
+      let relative = file.hasSuffix(".json") && !file.contains("/") ? file : "assets/" + file
+      try ci.write(relative, FileManager.default.contents(atPath: online.path(relative))!)
+    }
+    let second = try await ci.build {
+      $0.offline = true
+      $0.network = fast
+    }
+    #expect(second.diagnostics == first.diagnostics, "\(second.diagnostics)")
+    let files = FileSystem.files(under: online.path("output"))
+    #expect(files == FileSystem.files(under: ci.path("output")))
+    for file in files {
+      #expect(
+        FileManager.default.contents(atPath: online.path("output/" + file))
+          == FileManager.default.contents(atPath: ci.path("output/" + file)), "\(file)")
+    }
+    #expect(ci.read("output/html/p.html")?.contains("vignette-video--link") == true)
   }
 
   @Test func anEndpointSlowerThanTheTimeoutEndsInOneWarningAndATitleFacade() async throws {

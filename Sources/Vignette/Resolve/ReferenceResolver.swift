@@ -16,21 +16,29 @@ public struct ResolvedTarget: Sendable, Hashable {
 }
 
 /// Turns targets into files, never reading outside the content folder and the asset roots.
-/// Site-absolute paths (`/images/x.png`) are looked up in the asset roots in order;
-/// relative paths next to the post (page bundles). Remote URLs are left alone.
+/// Site-absolute paths (`/images/x.png`) are looked up in the asset roots in order, then in
+/// the content folder (a page bundle's file, which Hugo serves at that URL); relative paths
+/// next to the post (page bundles). A figure looks in its page bundle first, as Hugo 0.124+'s
+/// `figure` does (`.Page.Resources.Get`, then `resources.Get`). Remote URLs are left alone.
 public struct ReferenceResolver: Sendable {
   public var content: String
   public var assetRoots: [String]
+  /// How paths are shown in messages (relative to the project folder).
+  public var display: @Sendable (String) -> String
 
-  public init(content: String, assetRoots: [String]) {
+  public init(content: String, assetRoots: [String], display: @escaping @Sendable (String) -> String = { $0 }) {
     self.content = content
     self.assetRoots = assetRoots
+    self.display = display
   }
 
-  public init(project: Project) { self.init(content: project.content, assetRoots: project.assetRoots) }
+  public init(project: Project) {
+    self.init(content: project.content, assetRoots: project.assetRoots, display: { [project] in project.display($0) })
+  }
 
-  /// Resolves `target` as written in the post at `postPath`.
-  public func resolve(_ target: String, from postPath: String) -> ResolvedTarget {
+  /// Resolves `target` as written in the post at `postPath`; `figure` for a `figure`
+  /// shortcode's `src`, which Hugo looks up as a page resource first.
+  public func resolve(_ target: String, from postPath: String, figure: Bool = false) -> ResolvedTarget {
     let trimmed = target.trimmingCharacters(in: .whitespaces)
     guard !trimmed.isEmpty else { return .init(status: .invalid, message: "empty image path") }
     if trimmed.hasPrefix("data:") {
@@ -49,7 +57,6 @@ public struct ReferenceResolver: Sendable {
     let decoded = path.removingPercentEncoding ?? path
     if decoded.contains("\0") { return .init(status: .invalid, message: "path contains a NUL byte") }
 
-    var candidates: [(file: String, root: String)] = []
     // A name typed in one Unicode normalization may be stored in the other (macOS writes
     // NFD): the written form first, then NFC, then NFD.
     let spellings = [
@@ -59,11 +66,25 @@ public struct ReferenceResolver: Sendable {
       // Swift's `==` equates the normalizations; compare bytes.
       if !list.contains(where: { $0.utf8.elementsEqual(spelling.utf8) }) { list.append(spelling) }
     }
+    // Where to look, in order: each a folder the path is relative to, and the root that
+    // decides its URL.
+    let folder = (postPath as NSString).deletingLastPathComponent
+    let name = ((postPath as NSString).lastPathComponent as NSString).deletingPathExtension
+    let isBundle = name == "index" || name == "_index"
+    var places: [(folder: String, root: String)] = []
     if decoded.hasPrefix("/") {
-      candidates = assetRoots.flatMap { root in spellings.map { (root + $0, root) } }
+      if figure && isBundle { places.append((folder, content)) }
+      places += assetRoots.map { ($0, $0) }
+      places.append((content, content))
     } else {
-      let folder = (postPath as NSString).deletingLastPathComponent
-      candidates = spellings.map { (folder + "/" + $0, content) }
+      places.append((folder, content))
+      if figure { places += assetRoots.map { ($0, $0) } }
+    }
+    let relative = decoded.hasPrefix("/") ? String(decoded.dropFirst()) : decoded
+    let candidates = places.flatMap { place in
+      spellings.map { spelling in
+        (file: place.folder + "/" + (spelling.hasPrefix("/") ? String(spelling.dropFirst()) : spelling), place.root)
+      }
     }
     let allowed = [content] + assetRoots
     for (file, root) in candidates {
@@ -85,9 +106,38 @@ public struct ReferenceResolver: Sendable {
       let base = FileSystem.isInside(lexical, root) ? root : content
       return .init(status: .ok, file: canonical, urlPath: "/" + FileSystem.relative(lexical, to: base))
     }
-    let looked =
-      decoded.hasPrefix("/") ? "in \(assetRoots.count == 1 ? "the asset root" : "the asset roots")" : "next to the post"
-    return .init(status: .missing, message: "image \"\(target)\" not found \(looked)")
+    let looked = places.map { display(URL(fileURLWithPath: $0.folder + "/" + relative).standardizedFileURL.path) }
+    var message = "image \"\(target)\" not found (looked for \(Self.list(looked)))"
+    if let nearby = sameName(as: (relative as NSString).lastPathComponent, near: folder) {
+      message += "; a file of that name is at \(display(nearby))"
+    }
+    return .init(status: .missing, message: message)
+  }
+
+  /// `a`, `a and b`, `a, b and c`.
+  static func list(_ items: [String]) -> String {
+    items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
+  }
+
+  /// A file named `name` (or so but for case) in the post's folder and below, else in the
+  /// asset roots, else anywhere in the content folder: what the author most likely meant.
+  func sameName(as name: String, near folder: String) -> String? {
+    let wanted = name.lowercased().precomposedStringWithCanonicalMapping
+    for base in [folder] + assetRoots + [content] {
+      let files = FileSystem.files(under: base)
+      let matches = files.filter {
+        ($0 as NSString).lastPathComponent.lowercased().precomposedStringWithCanonicalMapping == wanted
+      }
+      // The exact name first, then a match but for case; the shallowest first.
+      if let best = matches.min(by: {
+        let exact = (($0 as NSString).lastPathComponent == name, ($1 as NSString).lastPathComponent == name)
+        if exact.0 != exact.1 { return exact.0 }
+        return $0.split(separator: "/").count < $1.split(separator: "/").count
+      }) {
+        return base + "/" + best
+      }
+    }
+    return nil
   }
 
   static func hasScheme(_ text: String) -> Bool {

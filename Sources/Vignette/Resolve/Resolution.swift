@@ -39,7 +39,8 @@ extension ReferenceResolver {
         ResolvedReference(
           reference: reference,
           target: reference.kind == .youtube
-            ? .video(id: reference.target) : Target(resolve(reference.target, from: document.path)))
+            ? .video(id: reference.target)
+            : Target(resolve(reference.target, from: document.path, figure: reference.kind == .figure)))
       })
   }
 }

@@ -110,27 +110,28 @@ struct VideoCatalog {
       outcome.firstEmbeds[id] = first
     }
 
-    // Network trouble is said once, at the first embed it affects.
-    if !missed.isEmpty {
-      let first = (unknown.isEmpty ? missed : unknown).compactMap { places[$0]?.first }.min {
-        ($0.file, $0.line) < ($1.file, $1.line)
-      }!
-      let why =
-        offline
-        ? "\(offlineReason): only \(lockfileDisplay) and the cache are used, and the cache has no poster for"
-        : "cannot reach YouTube (\(client.unreachableReason ?? "no answer")); no poster for"
-      let names = missed.map { id in outcome.videos[id]?.title.map { "\(id) (\"\($0)\")" } ?? id }
-      var message = "\(why) \(names.joined(separator: ", ")); shown with the title only"
-      let severity: Diagnostic.Severity
-      if unknown.isEmpty {
-        severity = .warning
-      } else {
-        severity = .error
-        message +=
-          ". Not in \(lockfileDisplay) at all: \(unknown.joined(separator: ", ")); build once with network access to record them"
-      }
+    // Network trouble is said once, at the first embed it affects, for the videos the
+    // lockfile knows; each video it does not know is an error at its own first embed.
+    let why =
+      offline
+      ? "\(offlineReason): only \(lockfileDisplay) and the cache are used"
+      : "cannot reach YouTube (\(client.unreachableReason ?? "no answer"))"
+    let known = missed.filter { !unknown.contains($0) }
+    if let first = known.compactMap({ places[$0]?.first }).min(by: { ($0.file, $0.line) < ($1.file, $1.line) }) {
+      let names = known.map { id in outcome.videos[id]?.title.map { "\(id) (\"\($0)\")" } ?? id }
       outcome.diagnostics.append(
-        Diagnostic(severity, file: first.file, line: first.line, column: first.column, message))
+        Diagnostic(
+          .warning, file: first.file, line: first.line, column: first.column,
+          "\(why)\(offline ? ", and the cache has" : ";") no poster for \(names.joined(separator: ", ")); shown with the title only"
+        ))
+    }
+    for id in unknown {
+      let embed = places[id]!.first!
+      outcome.diagnostics.append(
+        Diagnostic(
+          .error, file: embed.file, line: embed.line, column: embed.column,
+          "video \(id) is not in \(lockfileDisplay) (\(why)); shown without title or poster; build once with network access to record it"
+        ))
     }
 
     // Offline runs and unreadable lockfiles never rewrite the lockfile; entries for videos no
@@ -145,6 +146,12 @@ struct VideoCatalog {
   /// One video: the lockfile and cache first, the network only for what they lack.
   private func lookUp(_ id: String, entry: VideoLockfile.Entry?, client: OEmbedClient) async -> Lookup {
     var result = Lookup(id: id, entry: entry)
+    if let status = entry?.unavailable {
+      // Recorded as refused: the same link and warning as the build that recorded it.
+      result.unavailable = true
+      result.problem = Self.unavailableProblem(status)
+      return result
+    }
     if let poster = entry?.poster { result.posterFile = cachedPoster(id: id, poster) }
     let complete = entry?.origin == .oembed && (entry?.poster == nil || result.posterFile != nil)
     if complete { return result }
@@ -175,7 +182,11 @@ struct VideoCatalog {
       switch error {
       case .unavailable(let status):
         result.unavailable = true
-        result.problem = "\(OEmbedClient.Failure.unavailable(status: status)); shown as a link to YouTube"
+        result.problem = Self.unavailableProblem(status)
+        // Locked, so an offline rebuild (CI) shows the same link with the same warning.
+        result.entry = VideoLockfile.Entry(
+          title: entry?.title, author: entry?.author, authorURL: entry?.authorURL, origin: .oembed,
+          unavailable: status)
       case .refused(let reason):
         result.problem =
           "\(reason); \(entry?.title != nil ? "using \(lockfileDisplay)" : "shown without title or poster")"
@@ -184,6 +195,10 @@ struct VideoCatalog {
       }
     }
     return result
+  }
+
+  static func unavailableProblem(_ status: Int) -> String {
+    "\(OEmbedClient.Failure.unavailable(status: status)); shown as a link to YouTube"
   }
 
   /// Downloads the poster the lockfile names; a changed picture is accepted and reported.

@@ -21,10 +21,14 @@ public struct VideoLockfile: Codable, Sendable, Equatable {
     public var origin: Origin
     /// Free text for people reading the file.
     public var note: String?
+    /// The status YouTube answered (401, 403 or 404) for a private, removed or
+    /// non-embeddable video: it is shown as a link, and an offline build does the same
+    /// without asking. Delete the entry to ask again.
+    public var unavailable: Int?
 
     public init(
       title: String?, author: String? = nil, authorURL: String? = nil, poster: Poster? = nil, origin: Origin,
-      note: String? = nil
+      note: String? = nil, unavailable: Int? = nil
     ) {
       self.title = title
       self.author = author
@@ -32,6 +36,7 @@ public struct VideoLockfile: Codable, Sendable, Equatable {
       self.poster = poster
       self.origin = origin
       self.note = note
+      self.unavailable = unavailable
     }
   }
 

@@ -19,6 +19,8 @@ import Testing
     try site.write("assets/images/caf\u{E9}.png", "x")  // NFC on disk
     try site.write("assets/posts/bundle/index.md", "post")
     try site.write("assets/posts/bundle/cover.jpg", "x")
+    try site.write("assets/posts/bundle/images/shot.jpeg", "x")
+    try site.write("assets/posts/bundle/images/both.png", "in the bundle")
     try site.write("outside/secret.png", "secret")
     try FileManager.default.createSymbolicLink(
       atPath: site.path("assets/images/link.png"), withDestinationPath: site.path("outside/secret.png"))
@@ -26,11 +28,15 @@ import Testing
       atPath: site.path("assets/images/inside-link.png"),
       withDestinationPath: site.path("assets/images/only-second.png"))
     let root = FileSystem.canonical(site.root)
-    resolver = ReferenceResolver(content: root + "/assets/posts", assetRoots: [root + "/static", root + "/assets"])
+    resolver = ReferenceResolver(
+      content: root + "/assets/posts", assetRoots: [root + "/static", root + "/assets"],
+      display: { FileSystem.relative($0, to: root) })
     post = root + "/assets/posts/bundle/index.md"
   }
 
-  func resolve(_ target: String) -> ResolvedTarget { resolver.resolve(target, from: post) }
+  func resolve(_ target: String, figure: Bool = false) -> ResolvedTarget {
+    resolver.resolve(target, from: post, figure: figure)
+  }
 
   @Test("site paths are looked up in the asset roots in order")
   func rootsInOrder() {
@@ -91,12 +97,43 @@ import Testing
     #expect(resolved.file?.hasSuffix("/assets/images/only-second.png") == true)
   }
 
-  @Test("missing files and folders are reported")
+  @Test("missing files and folders are reported with where they were looked for")
   func missing() {
     #expect(
       resolve("/images/nope.png")
-        == ResolvedTarget(status: .missing, message: "image \"/images/nope.png\" not found in the asset roots"))
-    #expect(resolve("nope.png").message == "image \"nope.png\" not found next to the post")
+        == ResolvedTarget(
+          status: .missing,
+          message:
+            "image \"/images/nope.png\" not found (looked for static/images/nope.png, assets/images/nope.png and assets/posts/images/nope.png)"
+        ))
+    #expect(resolve("nope.png").message == "image \"nope.png\" not found (looked for assets/posts/bundle/nope.png)")
     #expect(resolve("/images").status == .invalid)
+  }
+
+  @Test("a site-absolute URL into a page bundle resolves to the bundle's file, served at that URL")
+  func siteAbsoluteIntoBundle() {
+    let resolved = resolve("/bundle/images/shot.jpeg")
+    #expect(resolved.status == .ok)
+    #expect(resolved.file?.hasSuffix("/assets/posts/bundle/images/shot.jpeg") == true)
+    #expect(resolved.urlPath == "/bundle/images/shot.jpeg")
+  }
+
+  @Test("a figure looks in its page bundle first, then globally, as Hugo 0.124+'s figure does")
+  func figurePageResourceFirst() {
+    let bundled = resolve("/images/shot.jpeg", figure: true)
+    #expect(bundled.status == .ok && bundled.urlPath == "/bundle/images/shot.jpeg")
+    let first = resolve("/images/both.png", figure: true)
+    #expect(first.file?.hasSuffix("/assets/posts/bundle/images/both.png") == true)
+    // Relative: the bundle, then the asset roots.
+    #expect(resolve("images/only-second.png", figure: true).file?.hasSuffix("/assets/images/only-second.png") == true)
+    // Markdown images keep the global lookup first, and say where a file of that name is.
+    #expect(resolve("/images/both.png").file?.hasSuffix("/static/images/both.png") == true)
+    #expect(
+      resolve("/images/shot.jpeg").message
+        == "image \"/images/shot.jpeg\" not found (looked for static/images/shot.jpeg, assets/images/shot.jpeg and assets/posts/images/shot.jpeg); a file of that name is at assets/posts/bundle/images/shot.jpeg"
+    )
+    #expect(
+      resolve("/img/SHOT.jpeg").message?.hasSuffix("a file of that name is at assets/posts/bundle/images/shot.jpeg")
+        == true)
   }
 }

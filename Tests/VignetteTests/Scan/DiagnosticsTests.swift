@@ -190,7 +190,10 @@ import Testing
     let report = try await site.build()
     let lines = report.diagnostics.map(\.description)
     #expect(lines.count == 4, "\(lines)")
-    #expect(lines.contains("assets/posts/bad.md:1:1: error: image \"/images/missing.png\" not found in the asset root"))
+    #expect(
+      lines.contains(
+        "assets/posts/bad.md:1:1: error: image \"/images/missing.png\" not found (looked for assets/images/missing.png and assets/posts/images/missing.png)"
+      ), "\(lines)")
     #expect(lines.contains { $0.hasPrefix("assets/posts/bad.md:2:1: error: \"../../outside.png\" points outside") })
     #expect(lines.contains { $0.hasPrefix("assets/posts/bad.md:3:1: error: assets/images/broken.png is not an image") })
     #expect(lines.contains { $0.hasPrefix("assets/posts/bad.md:4:5: error: shortcode \"figure\"") })
