@@ -24,7 +24,8 @@ let package = Package(
     .systemLibrary(name: "CGumbo", pkgConfig: "gumbo", providers: [.apt(["libgumbo-dev"])]),
     // Non-variadic wrappers over libvips' NULL-terminated option calls.
     .target(
-      name: "CVipsShim", dependencies: ["CVips"], linkerSettings: [.linkedLibrary("webpmux"), .linkedLibrary("webp")]),
+      name: "CVipsShim", dependencies: ["CVips"],
+      linkerSettings: [.linkedLibrary("webpmux"), .linkedLibrary("webp"), .linkedLibrary("z")]),
     // Swift owners of the C pointers: the only modules that import the C libraries.
     .target(name: "Vips", dependencies: ["CVipsShim", "CVips"]),
     .target(name: "Markdown", dependencies: ["CCmarkGFM"]),

@@ -3,12 +3,143 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <vips/vips.h>
 #include <webp/mux.h>
+#include <zlib.h>
+
+// ---------------------------------------------------------------- messages, per thread
+// libvips 8.14 keeps one error buffer for the whole process: with several images in flight,
+// one thread's message ends up in another's report, or is cleared before it is read. libvips
+// has no per-thread buffer and no hook, so the shim defines the five error-buffer functions
+// itself: the executable's definitions take precedence over libvips' own for every call
+// libvips makes through its PLT (all of them in 8.14, checked with objdump), and each thread
+// gets its own buffer and freeze count. Pixel work that can fail runs on the calling thread
+// (cvips_materialize), so a job's messages land in its own buffer.
+//
+// Warnings (g_warning in the "VIPS" log domain: "Corrupt JPEG data…") are collected for the
+// thread while it captures (cvips_capture_begin/end) instead of going to stderr unlocated.
+typedef struct {
+  GString *errors;
+  int freeze;
+  int capturing;
+  GPtrArray *warnings;
+} thread_messages;
+
+static void free_thread_messages(gpointer data) {
+  thread_messages *m = data;
+  g_string_free(m->errors, TRUE);
+  if (m->warnings) g_ptr_array_free(m->warnings, TRUE);
+  g_free(m);
+}
+
+static GPrivate messages_key = G_PRIVATE_INIT(free_thread_messages);
+
+static thread_messages *messages(void) {
+  thread_messages *m = g_private_get(&messages_key);
+  if (!m) {
+    m = g_new0(thread_messages, 1);
+    m->errors = g_string_new(NULL);
+    m->warnings = g_ptr_array_new_with_free_func(g_free);
+    g_private_set(&messages_key, m);
+  }
+  return m;
+}
+
+void vips_verror(const char *domain, const char *fmt, va_list ap) {
+  thread_messages *m = messages();
+  if (m->freeze > 0 || m->errors->len > 16384) return;
+  if (domain) g_string_append_printf(m->errors, "%s: ", domain);
+  g_string_append_vprintf(m->errors, fmt, ap);
+  g_string_append_c(m->errors, '\n');
+}
+
+void vips_error(const char *domain, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vips_verror(domain, fmt, ap);
+  va_end(ap);
+}
+
+const char *vips_error_buffer(void) { return messages()->errors->str; }
+
+char *vips_error_buffer_copy(void) {
+  thread_messages *m = messages();
+  char *copy = g_strdup(m->errors->str);
+  g_string_truncate(m->errors, 0);
+  return copy;
+}
+
+void vips_error_clear(void) { g_string_truncate(messages()->errors, 0); }
+void vips_error_freeze(void) { messages()->freeze += 1; }
+void vips_error_thaw(void) {
+  thread_messages *m = messages();
+  if (m->freeze > 0) m->freeze -= 1;
+}
+
+// A warning for the job on this thread (at most 20 distinct ones are kept).
+static void note(const char *text) {
+  thread_messages *m = messages();
+  for (guint i = 0; i < m->warnings->len; i++)
+    if (strcmp(g_ptr_array_index(m->warnings, i), text) == 0) return;
+  if (m->warnings->len < 20) g_ptr_array_add(m->warnings, g_strdup(text));
+}
+
+static void notef(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static void notef(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  note(text);
+  g_free(text);
+}
+
+static void log_handler(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data) {
+  thread_messages *m = g_private_get(&messages_key);
+  if (m && m->capturing) {
+    note(message);
+    return;
+  }
+  g_log_default_handler(domain, level, message, data);
+}
+
+// The libvips error text this thread has gathered, first line of each message, trimmed.
+static char *take_errors(void) {
+  thread_messages *m = messages();
+  char *copy = g_strdup(m->errors->str);
+  g_string_truncate(m->errors, 0);
+  return copy;
+}
+
+void cvips_capture_begin(void) {
+  thread_messages *m = messages();
+  m->capturing = 1;
+  g_ptr_array_set_size(m->warnings, 0);
+}
+
+char *cvips_capture_end(void) {
+  thread_messages *m = messages();
+  m->capturing = 0;
+  GString *all = g_string_new(NULL);
+  for (guint i = 0; i < m->warnings->len; i++) {
+    if (i) g_string_append_c(all, '\n');
+    g_string_append(all, g_ptr_array_index(m->warnings, i));
+  }
+  g_ptr_array_set_size(m->warnings, 0);
+  char *copy = strdup(all->str);
+  g_string_free(all, TRUE);
+  return copy;
+}
 
 // ---------------------------------------------------------------- setup
-int cvips_init(const char *argv0) { return VIPS_INIT(argv0); }
+int cvips_init(const char *argv0) {
+  if (VIPS_INIT(argv0)) return -1;
+  g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, log_handler, NULL);
+  return 0;
+}
 void cvips_set_concurrency(int threads) { vips_concurrency_set(threads); }
 int cvips_get_concurrency(void) { return vips_concurrency_get(); }
 void cvips_disable_operation_cache(void) {
@@ -18,6 +149,7 @@ void cvips_disable_operation_cache(void) {
 }
 void cvips_thread_shutdown(void) {
   vips_error_clear();
+  messages()->freeze = 0;
   vips_thread_shutdown();
 }
 void cvips_release_memory(void) {
@@ -29,19 +161,156 @@ const char *cvips_version_string(void) { return vips_version_string(); }
 
 // ---------------------------------------------------------------- errors
 char *cvips_error_take(void) {
-  const char *buffer = vips_error_buffer();
-  char *copy = strdup(buffer ? buffer : "");
-  vips_error_clear();
+  char *mine = take_errors();
+  char *copy = strdup(mine);
+  g_free(mine);
   return copy;
 }
 
-// ---------------------------------------------------------------- header
-int cvips_read_header(const char *path, cvips_header *out) {
-  memset(out, 0, sizeof(*out));
+// ---------------------------------------------------------------- loaders
+// The loaders a web image pipeline needs; every other libvips loader (JPEG 2000, PDF, FITS,
+// OpenEXR, ImageMagick…) is blocked unless the config names it: their libraries are large
+// attack surfaces that have crashed or hung 8.14 on real files.
+static const char *web_loaders[] = {"VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp",
+                                    "VipsForeignLoadNsgif", "VipsForeignLoadHeif", "VipsForeignLoadSvg",
+                                    "VipsForeignLoadTiff", NULL};
+
+void cvips_allow_loaders(const char *const *extra, int count) {
+  vips_block_untrusted_set(TRUE);
+  vips_operation_block_set("VipsForeignLoad", TRUE);
+  for (int i = 0; web_loaders[i]; i++) vips_operation_block_set(web_loaders[i], FALSE);
+  for (int i = 0; i < count; i++) vips_operation_block_set(extra[i], FALSE);
+}
+
+// The loader libvips would pick for `path`, or NULL with a message. A blocked loader is
+// named in the message, so the user learns what to allow.
+static const char *find_loader(const char *path, const char **nickname) {
   const char *loader = vips_foreign_find_load(path);
-  if (!loader) return -1;
-  VipsImage *image = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
-  if (!image) return -1;
+  if (!loader) return NULL;
+  VipsObjectClass *klass = VIPS_OBJECT_CLASS(g_type_class_peek(g_type_from_name(loader)));
+  *nickname = klass ? klass->nickname : loader;
+  if (klass && (VIPS_OPERATION_CLASS(klass)->flags & (VIPS_OPERATION_BLOCKED))) {
+    char *family = g_strdup(*nickname);
+    if (g_str_has_suffix(family, "load")) family[strlen(family) - 4] = 0;
+    vips_error(NULL,
+               "the file is for libvips' %s loader, which is not used by default (not a web image format); "
+               "add \"%s\" to images.loaders to read such files",
+               *nickname, family);
+    g_free(family);
+    return NULL;
+  }
+  return loader;
+}
+
+// ---------------------------------------------------------------- gzip
+// libvips 8.14's SVG sniffer loops forever on truncated gzip data (fixed in 8.17.3), and it
+// runs inside vips_foreign_find_load for every file that starts like gzip. So no gzip file
+// ever reaches libvips by name: it is inflated here, with a limit on the output and an end
+// for truncated input, and only a complete SVG goes on, as a buffer.
+static int is_gzip(const char *path) {
+  unsigned char magic[2] = {0, 0};
+  FILE *file = fopen(path, "rb");
+  if (!file) return 0;
+  size_t n = fread(magic, 1, 2, file);
+  fclose(file);
+  return n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+int cvips_gunzip_file(const char *path, size_t limit, void **out, size_t *out_len) {
+  gchar *input = NULL;
+  gsize input_len = 0;
+  if (!g_file_get_contents(path, &input, &input_len, NULL)) {
+    vips_error(NULL, "cannot read the file");
+    return -1;
+  }
+  z_stream zs;
+  memset(&zs, 0, sizeof(zs));
+  if (inflateInit2(&zs, 15 | 16) != Z_OK) {
+    g_free(input);
+    vips_error(NULL, "cannot start gzip decompression");
+    return -1;
+  }
+  size_t capacity = 65536, length = 0;
+  unsigned char *buffer = g_malloc(capacity);
+  zs.next_in = (unsigned char *)input;
+  zs.avail_in = (uInt)input_len;
+  int status = Z_OK;
+  while (status == Z_OK) {
+    if (length == capacity) {
+      if (capacity >= limit) break;
+      capacity = capacity * 2 > limit ? limit : capacity * 2;
+      buffer = g_realloc(buffer, capacity);
+    }
+    zs.next_out = buffer + length;
+    zs.avail_out = (uInt)(capacity - length);
+    status = inflate(&zs, Z_NO_FLUSH);
+    length = capacity - zs.avail_out;
+    // No input left and not at the end: the data is cut short (Z_BUF_ERROR next time).
+    if (status == Z_OK && zs.avail_in == 0 && zs.avail_out > 0) status = Z_BUF_ERROR;
+  }
+  inflateEnd(&zs);
+  g_free(input);
+  if (status != Z_STREAM_END) {
+    g_free(buffer);
+    if (length >= limit)
+      vips_error(NULL, "gzip data inflates to more than %zu bytes", limit);
+    else
+      vips_error(NULL, "gzip data is truncated or damaged");
+    return -1;
+  }
+  *out = buffer;
+  *out_len = length;
+  return 0;
+}
+
+static const size_t svgz_limit = 64 << 20;
+
+// An SVG held in a gzip file, loaded from the inflated bytes; NULL with a message otherwise.
+static VipsImage *open_svgz(const char *path) {
+  void *svg = NULL;
+  size_t len = 0;
+  if (cvips_gunzip_file(path, svgz_limit, &svg, &len)) return NULL;
+  VipsImage *image = NULL;
+  if (vips_svgload_buffer(svg, len, &image, NULL)) image = NULL;
+  if (image) {
+    // The image reads from `svg` lazily: free it with the image.
+    g_signal_connect_data(image, "close", G_CALLBACK(g_free), svg, NULL, G_CONNECT_SWAPPED);
+  } else {
+    g_free(svg);
+    vips_error(NULL, "gzip-compressed file that is not an SVG image");
+  }
+  return image;
+}
+
+// ---------------------------------------------------------------- header
+// Frames of an animated PNG (its acTL chunk, before the first IDAT); 1 for a still PNG.
+// libvips 8.14 reads only the first frame of an APNG and does not say it is animated.
+static int png_frames(const char *path) {
+  FILE *file = fopen(path, "rb");
+  if (!file) return 1;
+  unsigned char head[8];
+  int frames = 1;
+  if (fread(head, 1, 8, file) == 8 && memcmp(head, "\x89PNG\r\n\x1a\n", 8) == 0) {
+    unsigned char chunk[8];
+    for (int i = 0; i < 64 && fread(chunk, 1, 8, file) == 8; i++) {
+      unsigned long length = (unsigned long)chunk[0] << 24 | chunk[1] << 16 | chunk[2] << 8 | chunk[3];
+      if (memcmp(chunk + 4, "IDAT", 4) == 0) break;
+      if (memcmp(chunk + 4, "acTL", 4) == 0 && length >= 8) {
+        unsigned char data[4];
+        if (fread(data, 1, 4, file) == 4) {
+          unsigned long n = (unsigned long)data[0] << 24 | data[1] << 16 | data[2] << 8 | data[3];
+          frames = n > 1 && n < 1000000 ? (int)n : 1;
+        }
+        break;
+      }
+      if (fseek(file, (long)length + 4, SEEK_CUR)) break;
+    }
+  }
+  fclose(file);
+  return frames;
+}
+
+static void fill_header(VipsImage *image, const char *nick, cvips_header *out) {
   out->width = vips_image_get_width(image);
   out->height = vips_image_get_height(image);
   out->bands = vips_image_get_bands(image);
@@ -52,11 +321,26 @@ int cvips_read_header(const char *path, cvips_header *out) {
   out->has_icc = vips_image_get_typeof(image, VIPS_META_ICC_NAME) != 0;
   out->interpretation = vips_image_get_interpretation(image);
   out->band_format = vips_image_get_format(image);
-  // "VipsForeignLoadPngFile" -> nickname "pngload"
-  VipsObjectClass *klass = VIPS_OBJECT_CLASS(g_type_class_peek(g_type_from_name(loader)));
-  const char *nick = klass ? klass->nickname : loader;
   strncpy(out->loader, nick, sizeof(out->loader) - 1);
+}
+
+int cvips_read_header(const char *path, cvips_header *out) {
+  memset(out, 0, sizeof(*out));
+  if (is_gzip(path)) {
+    VipsImage *image = open_svgz(path);
+    if (!image) return -1;
+    fill_header(image, "svgload", out);
+    out->compressed = 1;
+    g_object_unref(image);
+    return 0;
+  }
+  const char *nick = NULL;
+  if (!find_loader(path, &nick)) return -1;
+  VipsImage *image = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+  if (!image) return -1;
+  fill_header(image, nick, out);
   g_object_unref(image);
+  if (vips_isprefix("pngload", out->loader)) out->pages = png_frames(path);
   return 0;
 }
 
@@ -73,16 +357,70 @@ int cvips_image_in_memory(VipsImage *image) {
 }
 
 // ---------------------------------------------------------------- resample
-// Whether the last band of `in` is at its maximum everywhere (an alpha that hides nothing).
+// Computes `in` into a new memory image on the calling thread, strip by strip, instead of
+// with libvips' thread pool: decode errors and warnings then belong to this thread's job
+// (see "messages" above). Encoders still use libvips' threads on the in-memory result.
+int cvips_materialize(VipsImage *in, VipsImage **out) {
+  VipsImage *memory = vips_image_new_memory();
+  if (vips_image_pipelinev(memory, VIPS_DEMAND_STYLE_THINSTRIP, in, NULL) || vips_image_write_prepare(memory)) {
+    g_object_unref(memory);
+    return -1;
+  }
+  VipsRegion *region = vips_region_new(in);
+  size_t line = VIPS_IMAGE_SIZEOF_LINE(in);
+  const int strip = 32;
+  for (int top = 0; top < in->Ysize; top += strip) {
+    VipsRect rect = {0, top, in->Xsize, VIPS_MIN(strip, in->Ysize - top)};
+    if (vips_region_prepare(region, &rect)) {
+      g_object_unref(region);
+      g_object_unref(memory);
+      return -1;
+    }
+    for (int y = top; y < top + rect.height; y++)
+      memcpy(VIPS_IMAGE_ADDR(memory, 0, y), VIPS_REGION_ADDR(region, 0, y), line);
+  }
+  g_object_unref(region);
+  *out = memory;
+  return 0;
+}
+
+// Whether the last band of `in` (8- or 16-bit) is at its maximum everywhere: an alpha that
+// hides nothing. Reads strip by strip on this thread, keeping nothing but the verdict, so it
+// works on a sequential load without holding the image.
 static int alpha_is_opaque(VipsImage *in) {
   VipsImage *alpha = NULL;
   if (vips_extract_band(in, &alpha, vips_image_get_bands(in) - 1, NULL)) return -1;
-  double least = 0;
-  int failed = vips_min(alpha, &least, NULL);
+  int deep = vips_image_get_format(alpha) == VIPS_FORMAT_USHORT;
+  if (!deep && vips_image_get_format(alpha) != VIPS_FORMAT_UCHAR) {
+    g_object_unref(alpha);
+    return 0;
+  }
+  VipsRegion *region = vips_region_new(alpha);
+  int opaque = 1;
+  const int strip = 32;
+  for (int top = 0; top < alpha->Ysize; top += strip) {
+    VipsRect rect = {0, top, alpha->Xsize, VIPS_MIN(strip, alpha->Ysize - top)};
+    if (vips_region_prepare(region, &rect)) {
+      opaque = -1;
+      break;
+    }
+    // Keep reading after a transparent pixel: a sequential reader wants the whole file.
+    for (int y = top; opaque == 1 && y < top + rect.height; y++) {
+      if (deep) {
+        unsigned short *p = (unsigned short *)VIPS_REGION_ADDR(region, 0, y);
+        for (int x = 0; x < rect.width; x++)
+          if (p[x] != 65535) opaque = 0;
+      } else {
+        unsigned char *p = VIPS_REGION_ADDR(region, 0, y);
+        for (int x = 0; x < rect.width; x++)
+          if (p[x] != 255) opaque = 0;
+      }
+    }
+    if (opaque == 0) break;
+  }
+  g_object_unref(region);
   g_object_unref(alpha);
-  if (failed) return -1;
-  double opaque = vips_image_get_format(in) == VIPS_FORMAT_USHORT ? 65535 : 255;
-  return least >= opaque;
+  return opaque;
 }
 
 // Whether libvips must convert the source through ICC to make it sRGB: an embedded profile
@@ -94,49 +432,153 @@ static int needs_icc(VipsImage *header) {
          vips_image_get_interpretation(header) == VIPS_INTERPRETATION_CMYK;
 }
 
-int cvips_thumbnail_file(const char *path, int width, int fail_on, VipsImage **out) {
+static int resize_image(VipsImage *in, int width, int icc, VipsImage **out) {
+  if (icc)
+    return vips_thumbnail_image(in, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, "export_profile",
+                                "srgb", NULL);
+  return vips_thumbnail_image(in, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, NULL);
+}
+
+// Thumbnail → 8-bit sRGB without metadata → computed into memory on this thread. Takes `thumb`.
+static int finish(VipsImage *thumb, VipsImage **out) {
+  VipsImage *srgb = NULL;
+  int failed = cvips_to_srgb8(thumb, &srgb);
+  g_object_unref(thumb);
+  if (failed) return -1;
+  failed = cvips_materialize(srgb, out);
+  g_object_unref(srgb);
+  return failed;
+}
+
+static VipsImage *open_sequential(const char *path, int fail_on) {
+  return vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", (VipsFailOn)fail_on, NULL);
+}
+
+// With shrink-on-load (JPEG, WebP, HEIF, TIFF pyramids, SVG): the usual way.
+static int decode_shrunk(const char *path, int width, int fail_on, int icc, VipsImage **out) {
+  VipsImage *thumb = NULL;
+  int failed = icc ? vips_thumbnail(path, &thumb, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
+                                    "export_profile", "srgb", "fail_on", (VipsFailOn)fail_on, NULL)
+                   : vips_thumbnail(path, &thumb, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, "fail_on",
+                                    (VipsFailOn)fail_on, NULL);
+  return failed ? -1 : finish(thumb, out);
+}
+
+// The main image decoded in full (no reduced-size copy), resized; `strip_icc` ignores its
+// profile and treats it as sRGB.
+static int decode_full(const char *path, int width, int fail_on, int icc, int strip_icc, VipsImage **out) {
+  VipsImage *image = open_sequential(path, fail_on);
+  if (!image) return -1;
+  VipsImage *source = NULL;
+  int failed = vips_copy(image, &source, NULL);
+  g_object_unref(image);
+  if (failed) return -1;
+  if (strip_icc) vips_image_remove(source, VIPS_META_ICC_NAME);
+  VipsImage *thumb = NULL;
+  failed = resize_image(source, width, icc && !strip_icc, &thumb);
+  g_object_unref(source);
+  return failed ? -1 : finish(thumb, out);
+}
+
+// Up to this many decoded bytes, a PNG with alpha is decoded once into memory to check the
+// alpha and resize from there; a larger one is read twice, streaming, so memory follows the
+// working size and not the source's pixel count.
+static const double alpha_in_memory_limit = 64.0 * 1024 * 1024;
+
+// PNG has no shrink-on-load, and vips_thumbnail resizes an image with alpha in premultiplied
+// float: three to four times the work of the same image without alpha. Many PNGs carry an
+// alpha band that is opaque everywhere (exported wallpapers, screenshots); those are resized
+// without the band.
+static int decode_png_alpha(const char *path, int width, int fail_on, int icc, double decoded, VipsImage **out) {
+  VipsImage *image = open_sequential(path, fail_on);
+  if (!image) return -1;
+  if (decoded <= alpha_in_memory_limit) {
+    VipsImage *memory = NULL;
+    int failed = cvips_materialize(image, &memory);
+    g_object_unref(image);
+    if (failed) return -1;
+    image = memory;
+  }
+  int opaque = alpha_is_opaque(image);
+  if (opaque < 0) {
+    g_object_unref(image);
+    return -1;
+  }
+  if (decoded > alpha_in_memory_limit) {
+    g_object_unref(image);
+    if (!(image = open_sequential(path, fail_on))) return -1;
+  }
+  VipsImage *source = image;
+  if (opaque) {
+    int failed = vips_extract_band(image, &source, 0, "n", vips_image_get_bands(image) - 1, NULL);
+    g_object_unref(image);
+    if (failed) return -1;
+  }
+  VipsImage *thumb = NULL;
+  int failed = resize_image(source, width, icc, &thumb);
+  g_object_unref(source);
+  return failed ? -1 : finish(thumb, out);
+}
+
+// The first line of libvips' message, without a trailing newline (for notes).
+static char *first_line(const char *text) {
+  const char *end = strchr(text, '\n');
+  return g_strndup(text, end ? (size_t)(end - text) : strlen(text));
+}
+
+int cvips_decode(const char *path, int width, int fail_on, VipsImage **out) {
+  *out = NULL;
+  if (is_gzip(path)) {
+    vips_error(NULL, "gzip-compressed data: only SVG is read from gzip files");
+    return -1;
+  }
+  const char *nick = NULL;
+  if (!find_loader(path, &nick)) return -1;
   VipsImage *header = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
   if (!header) return -1;
   int icc = needs_icc(header);
+  int profile = vips_image_get_typeof(header, VIPS_META_ICC_NAME) != 0;
   int alpha = vips_image_hasalpha(header);
-  const char *loader = NULL;
-  vips_image_get_string(header, VIPS_META_LOADER, &loader);
-  int png = loader && strstr(loader, "png") != NULL;
+  int shown = vips_image_get_orientation(header) >= 5 ? header->Ysize : header->Xsize;
+  int expected = width < shown ? width : shown;
+  double decoded = (double)VIPS_IMAGE_SIZEOF_LINE(header) * header->Ysize;
+  int png = vips_isprefix("pngload", nick);
   g_object_unref(header);
-  // PNG has no shrink-on-load, and vips_thumbnail resizes an image with alpha in
-  // premultiplied float: three to four times the work of the same image without alpha.
-  // Many PNGs carry an alpha band that is opaque everywhere (exported wallpapers,
-  // screenshots); decode those once into memory, check, and resize without the band.
-  if (png && alpha) {
-    VipsImage *seq = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                                              (VipsFailOn)fail_on, NULL);
-    if (!seq) return -1;
-    VipsImage *decoded = vips_image_copy_memory(seq);
-    g_object_unref(seq);
-    if (!decoded) return -1;
-    int opaque = alpha_is_opaque(decoded);
-    VipsImage *source = NULL;
-    int failed = opaque < 0;
-    if (!failed && opaque) {
-      failed = vips_extract_band(decoded, &source, 0, "n", vips_image_get_bands(decoded) - 1, NULL);
-    } else if (!failed) {
-      source = decoded;
-      g_object_ref(source);
+
+  int failed = png && alpha ? decode_png_alpha(path, width, fail_on, icc, decoded, out)
+                            : decode_shrunk(path, width, fail_on, icc, out);
+  if (!failed && (*out)->Xsize == expected) return 0;
+  if (!failed) {
+    // Shrink-on-load picked a level of the wrong size (JPEG 2000's in 8.14): decode in full.
+    g_object_unref(*out);
+    *out = NULL;
+    failed = decode_full(path, width, fail_on, icc, 0, out);
+    if (!failed && (*out)->Xsize != expected) {
+      vips_error(NULL, "decoded %d pixels wide instead of %d", (*out)->Xsize, expected);
+      g_object_unref(*out);
+      *out = NULL;
+      return -1;
     }
-    g_object_unref(decoded);
-    if (failed) return -1;
-    int result = icc ? vips_thumbnail_image(source, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
-                                            "export_profile", "srgb", NULL)
-                     : vips_thumbnail_image(source, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
-                                            NULL);
-    g_object_unref(source);
-    return result;
+    return failed;
   }
-  if (icc)
-    return vips_thumbnail(path, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, "export_profile",
-                          "srgb", "fail_on", (VipsFailOn)fail_on, NULL);
-  return vips_thumbnail(path, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, "fail_on",
-                        (VipsFailOn)fail_on, NULL);
+  char *message = take_errors();
+  char *reason = first_line(message);
+  if (profile) {
+    // A damaged embedded profile: browsers show the image as sRGB, and so does Vignette.
+    failed = decode_full(path, width, fail_on, icc, 1, out);
+    if (!failed) notef("its embedded colour profile cannot be used (%s); treated as sRGB", reason);
+  } else if (!png) {
+    // A reduced-size copy inside the file (a TIFF overview) that cannot be read.
+    failed = decode_full(path, width, fail_on, icc, 0, out);
+    if (!failed) notef("its reduced-size copy cannot be read (%s); decoded from the full-size image", reason);
+  }
+  if (failed) {
+    vips_error_clear();
+    g_string_append(messages()->errors, message);
+  }
+  g_free(reason);
+  g_free(message);
+  return failed ? -1 : 0;
 }
 
 int cvips_thumbnail_image(VipsImage *in, int width, VipsImage **out) {
@@ -176,11 +618,6 @@ int cvips_to_srgb8(VipsImage *in, VipsImage **out) {
   g_strfreev(fields);
   *out = copy;
   return 0;
-}
-
-int cvips_copy_memory(VipsImage *in, VipsImage **out) {
-  *out = vips_image_copy_memory(in);
-  return *out ? 0 : -1;
 }
 
 int cvips_band_means(VipsImage *in, double *means, int max_bands) {

@@ -37,6 +37,72 @@ public enum VipsLibrary {
     cvips_thread_shutdown()
   }
 
+  /// libvips loaders beyond the web set, by the name `images.loaders` uses: the class each
+  /// name unblocks. JPEG, PNG, WebP, GIF, HEIF/AVIF, SVG and TIFF are always allowed.
+  public static let optionalLoaders: [String: String] = [
+    "jp2k": "VipsForeignLoadJp2k", "jxl": "VipsForeignLoadJxl", "ppm": "VipsForeignLoadPpm",
+    "rad": "VipsForeignLoadRad", "fits": "VipsForeignLoadFits", "openexr": "VipsForeignLoadOpenexr",
+    "pdf": "VipsForeignLoadPdf", "openslide": "VipsForeignLoadOpenslide", "magick": "VipsForeignLoadMagick",
+    "vips": "VipsForeignLoadVips", "matrix": "VipsForeignLoadMatrix", "csv": "VipsForeignLoadCsv",
+    "analyze": "VipsForeignLoadAnalyze", "mat": "VipsForeignLoadMat",
+  ]
+
+  /// Loader nicknames' prefixes always allowed: the web formats.
+  static let webLoaders = ["jpegload", "pngload", "webpload", "gifload", "heifload", "svgload", "tiffload"]
+
+  private static let unblocked = Mutex<Set<String>>([])
+
+  /// Blocks every libvips loader except the web set and the optional ones named (from
+  /// `optionalLoaders`), and all loaders libvips marks untrusted unless named. libvips' block
+  /// flags are process-wide, so once unblocked a loader stays so for the process (builds
+  /// with other settings may run at once in one process); `refusal` applies each build's
+  /// own list.
+  public static func allowLoaders(_ extra: [String]) {
+    let classes = unblocked.withLock { names -> [String] in
+      names.formUnion(extra.filter { optionalLoaders[$0] != nil })
+      return names.sorted().compactMap { optionalLoaders[$0] }
+    }
+    var pointers = classes.map { strdup($0) }
+    defer { for pointer in pointers { free(pointer) } }
+    pointers.withUnsafeMutableBufferPointer { buffer in
+      buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) {
+        cvips_allow_loaders($0, Int32(classes.count))
+      }
+    }
+  }
+
+  /// Why a source read by `loader` (a nickname such as `jp2kload`) is not used when only the
+  /// web loaders and `extra` are allowed; nil when it is allowed.
+  public static func refusal(loader: String, allowing extra: [String]) -> String? {
+    let allowed = webLoaders + extra.map { $0 + "load" }
+    guard !allowed.contains(where: { loader.hasPrefix($0) }) else { return nil }
+    let family = loader.hasSuffix("load") ? String(loader.dropLast(4)) : loader
+    return
+      "the file is for libvips' \(loader) loader, which is not used by default (not a web image format); add \"\(family)\" to images.loaders to read such files"
+  }
+
+  /// Runs `body` with libvips' warnings on this thread collected instead of printed, and
+  /// returns them (distinct, in order) with the result. The shim's own notes (a damaged
+  /// profile treated as sRGB…) arrive the same way. `file` is replaced by "the file".
+  public static func capturingWarnings<T>(file: String, _ body: () throws -> T) rethrows -> (T, [String]) {
+    cvips_capture_begin()
+    let result: T
+    do {
+      result = try body()
+    } catch {
+      free(cvips_capture_end())
+      throw error
+    }
+    let raw = cvips_capture_end()
+    defer { free(raw) }
+    let text = raw.map { String(cString: $0) } ?? ""
+    // "read gave 2 warnings" only counts the ones that follow it.
+    let warnings = text.split(separator: "\n").map(String.init).filter {
+      !($0.hasPrefix("read gave ") && ($0.hasSuffix(" warnings") || $0.hasSuffix(" warning")))
+    }
+    return (result, warnings.map { VipsError.naming($0, file: file) })
+  }
+
   /// Hands memory freed by the last image back to the system. glibc keeps freed pages in
   /// per-thread arenas; after decoding large images that would grow a build's peak with
   /// the number of images seen rather than the number in flight.
@@ -57,14 +123,25 @@ public struct VipsError: Error, CustomStringConvertible, Sendable {
     self.message = message
   }
 
-  /// Reads and clears libvips' error buffer. The buffer is shared by all threads, so callers
-  /// add the file and stage themselves.
-  static func take(operation: String) -> VipsError {
+  /// Reads and clears this thread's libvips error text (the shim keeps one buffer per
+  /// thread). `file`, when given, is replaced by "the file": messages never carry a path of
+  /// the build machine, and callers name the file themselves, relative to the project.
+  static func take(operation: String, file: String? = nil) -> VipsError {
     let raw = cvips_error_take()
     defer { free(raw) }
     let text = raw.map { String(cString: $0) } ?? ""
     let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-    return VipsError(operation: operation, message: lines.filter { !$0.isEmpty }.joined(separator: "; "))
+    var seen: Set<String> = []
+    let distinct = lines.filter { !$0.isEmpty && seen.insert($0).inserted }
+    let message = distinct.joined(separator: "; ")
+    return VipsError(operation: operation, message: file.map { naming(message, file: $0) } ?? message)
+  }
+
+  /// `text` with the path `file` (quoted or not) replaced by "the file".
+  static func naming(_ text: String, file: String) -> String {
+    guard !file.isEmpty else { return text }
+    return text.replacingOccurrences(of: "\"\(file)\"", with: "the file").replacingOccurrences(
+      of: file, with: "the file")
   }
 }
 
@@ -81,6 +158,8 @@ public struct ImageHeader: Sendable, Equatable {
   public var hasICCProfile: Bool
   /// libvips' loader nickname, such as `jpegload`, `pngload`, `svgload`.
   public var loader: String
+  /// An SVG stored gzip-compressed (`.svgz`): read through a bounded inflate.
+  public var compressed: Bool
 
   /// Width and height as displayed, after EXIF orientation is applied.
   public var orientedSize: (width: Int, height: Int) {
@@ -90,7 +169,7 @@ public struct ImageHeader: Sendable, Equatable {
   /// Reads the header of the file at `path`.
   public init(path: String) throws {
     var raw = cvips_header()
-    guard cvips_read_header(path, &raw) == 0 else { throw VipsError.take(operation: "header") }
+    guard cvips_read_header(path, &raw) == 0 else { throw VipsError.take(operation: "header", file: path) }
     width = Int(raw.width)
     height = Int(raw.height)
     bands = Int(raw.bands)
@@ -101,6 +180,7 @@ public struct ImageHeader: Sendable, Equatable {
     loader = withUnsafeBytes(of: raw.loader) { bytes in
       String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
     }
+    compressed = raw.compressed != 0
   }
 }
 
@@ -133,12 +213,28 @@ public final class VipsImage {
     return VipsImage(taking: out)
   }
 
-  /// Shrink-on-load thumbnail of a file at `width` (never upscaled): EXIF orientation applied,
-  /// embedded ICC profiles converted to sRGB.
-  public static func thumbnail(path: String, width: Int, failOn: FailOn = .truncated) throws
-    -> VipsImage
-  {
-    try make("thumbnail") { cvips_thumbnail_file(path, Int32(width), failOn.rawValue, $0) }
+  /// The file at `path` decoded at `width` (never upscaled; shrink-on-load where the format
+  /// has it) into memory as 8-bit sRGB without metadata: EXIF orientation applied, embedded
+  /// profiles and CMYK converted, untagged images kept as they are. Exactly `width` (or the
+  /// source's width) wide, or an error. A damaged profile or reduced-size copy falls back to
+  /// the full image, with a note for `capturingWarnings`.
+  public static func decoded(path: String, width: Int, failOn: FailOn = .truncated) throws -> VipsImage {
+    var out: OpaquePointer?
+    guard cvips_decode(path, Int32(width), failOn.rawValue, &out) == 0, let out else {
+      throw VipsError.take(operation: "decode", file: path)
+    }
+    return VipsImage(taking: out)
+  }
+
+  /// The gzip file at `path` inflated (at most `limit` bytes): the SVG inside an `.svgz`.
+  public static func gunzipped(path: String, limit: Int = 64 << 20) throws -> [UInt8] {
+    var buffer: UnsafeMutableRawPointer?
+    var length = 0
+    guard cvips_gunzip_file(path, limit, &buffer, &length) == 0, let buffer else {
+      throw VipsError.take(operation: "gunzip", file: path)
+    }
+    defer { cvips_free(buffer) }
+    return Array(UnsafeRawBufferPointer(start: buffer, count: length))
   }
 
   /// This image resized to `width` with lanczos3, keeping its aspect ratio.
@@ -156,9 +252,10 @@ public final class VipsImage {
     hasAlpha ? try VipsImage.make("flatten") { cvips_flatten_white(pointer, $0) } : self
   }
 
-  /// The image fully decoded into memory, so several encoders can read it without re-decoding.
+  /// The image fully computed into memory (on this thread), so several encoders can read it
+  /// without computing it again.
   public func inMemory() throws -> VipsImage {
-    try VipsImage.make("copy_memory") { cvips_copy_memory(pointer, $0) }
+    try VipsImage.make("copy_memory") { cvips_materialize(pointer, $0) }
   }
 
   public var width: Int { Int(cvips_image_width(pointer)) }

@@ -18,8 +18,21 @@ void cvips_thread_shutdown(void);
 void cvips_release_memory(void);
 const char *cvips_version_string(void);
 
-// --- error.h: returns a malloc'd copy of the error buffer (caller frees) and clears it.
+// --- error.h: this thread's libvips error text, malloc'd (caller frees); the buffer is cleared.
+// The shim keeps one error buffer per thread (see cvips.c), so the text is this thread's own.
 char *cvips_error_take(void);
+// Warnings libvips logs on this thread between begin and end are collected, not printed;
+// end returns them (and the shim's own notes), one a line, malloc'd (caller frees).
+void cvips_capture_begin(void);
+char *cvips_capture_end(void);
+
+// --- foreign.h: blocks every loader but those a web pipeline needs (JPEG, PNG, WebP, GIF,
+// HEIF/AVIF, SVG, TIFF) and untrusted ones, then unblocks `extra` (class names such as
+// "VipsForeignLoadJp2k"). Process-wide; call before any load.
+void cvips_allow_loaders(const char *const *extra, int count);
+// Inflates a gzip file into a g_malloc'd buffer of at most `limit` bytes (cvips_free);
+// truncated, damaged or larger data is an error.
+int cvips_gunzip_file(const char *path, size_t limit, void **out, size_t *out_len);
 
 // --- header.h
 typedef struct {
@@ -33,9 +46,11 @@ typedef struct {
   int interpretation; // VipsInterpretation
   int band_format;    // VipsBandFormat
   char loader[64];    // e.g. "pngload", "jpegload"
+  int compressed;     // 1 for an SVG inside gzip data (.svgz)
 } cvips_header;
 
-// Reads the header only (no pixel decode). Returns 0 on success.
+// Reads the header only (no pixel decode). Returns 0 on success. Frames of an animated PNG
+// are counted from its acTL chunk; gzip files are read only as SVG, inflated with a bound.
 int cvips_read_header(const char *path, cvips_header *out);
 
 void cvips_unref(VipsImage *image);
@@ -46,17 +61,21 @@ int cvips_image_has_alpha(VipsImage *image);
 // Whether the pixels are held in memory (computed), rather than computed on demand.
 int cvips_image_in_memory(VipsImage *image);
 
-// --- resample.h: shrink-on-load thumbnail of a file to `width` (never upscaled), EXIF
-// orientation applied, colour converted to sRGB through ICC when a profile is present.
-// fail_on: 0 none, 1 truncated, 2 error, 3 warning.
-int cvips_thumbnail_file(const char *path, int width, int fail_on, VipsImage **out);
+// --- resample.h: a file decoded at `width` (never upscaled; shrink-on-load where the format
+// has it), EXIF orientation applied, converted to 8-bit sRGB (through ICC only for an embedded
+// profile or CMYK), metadata removed, computed into memory on the calling thread. A damaged
+// profile or reduced-size copy falls back to the full image as sRGB, with a captured note;
+// the result is always `width` (or the source's width) wide. fail_on: 0 none, 1 truncated,
+// 2 error, 3 warning.
+int cvips_decode(const char *path, int width, int fail_on, VipsImage **out);
 // Resize an in-memory image to `width` (lanczos3), keeping the aspect ratio.
 int cvips_thumbnail_image(VipsImage *in, int width, VipsImage **out);
 
 // --- colour.h / conversion.h: 8-bit sRGB (or sRGB + alpha), metadata removed from the header.
 int cvips_to_srgb8(VipsImage *in, VipsImage **out);
-// Decode fully into memory so several encoders can read it without re-decoding.
-int cvips_copy_memory(VipsImage *in, VipsImage **out);
+// Decode fully into memory so several encoders can read it without re-decoding; computed on
+// the calling thread, so its errors and warnings are this thread's.
+int cvips_materialize(VipsImage *in, VipsImage **out);
 // Average of each band (8-bit sRGB input), written to `means` (up to 4 values).
 int cvips_band_means(VipsImage *in, double *means, int max_bands);
 // Raw interleaved pixels; caller releases with cvips_free.

@@ -16,7 +16,12 @@ public final class BuildCache: Sendable {
   struct SourceRecord: Codable, Sendable {
     var stamp: FileStamp
     var image: SourceImage
+    /// `headerVersion` when written; records of an older header reader are read again.
+    var version: Int?
   }
+
+  /// Bumped when header reading learns something new (animated PNG frames, `.svgz`).
+  static let headerVersion = 2
 
   public init(folder: String) {
     self.folder = folder
@@ -68,20 +73,21 @@ public final class BuildCache: Sendable {
       throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: file])
     }
     let cached = index.withLock { $0.sources[file] }
-    if let cached, cached.stamp == stamp {
+    if let cached, cached.stamp == stamp, cached.version == Self.headerVersion {
       var image = cached.image
       image.urlPath = urlPath
       return image
     }
     let data = try Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped)
     let hash = Checksum.sha256(data)
-    let header = try ImageHeader(path: file)
+    let (header, warnings) = try VipsLibrary.capturingWarnings(file: file) { try ImageHeader(path: file) }
     let size = header.orientedSize
     let image = SourceImage(
       file: file, urlPath: urlPath, hash: hash, width: size.width, height: size.height, hasAlpha: header.hasAlpha,
-      pages: header.pages, loader: header.loader, bytes: Int64(data.count))
+      pages: header.pages, loader: header.loader, bytes: Int64(data.count), compressed: header.compressed ? true : nil,
+      warnings: warnings.isEmpty ? nil : warnings)
     index.withLock {
-      $0.sources[file] = SourceRecord(stamp: stamp, image: image)
+      $0.sources[file] = SourceRecord(stamp: stamp, image: image, version: Self.headerVersion)
       $0.changed = true
     }
     return image

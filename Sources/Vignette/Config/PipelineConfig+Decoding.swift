@@ -1,4 +1,5 @@
 import Foundation
+import Vips
 
 /// Reads a JSON object key by key, so that unknown keys and wrong types are reported with
 /// their full path. Decoding goes through `JSONSerialization` values rather than `Codable`
@@ -147,7 +148,7 @@ extension PipelineConfig {
   private static func decodeImages(_ value: Any, _ r: ConfigReader) throws -> ImageSettings {
     var images = ImageSettings()
     let object = try r.object(
-      value, "images", allowed: ["widths", "formats", "quality", "effort", "sizes", "maxPixels"])
+      value, "images", allowed: ["widths", "formats", "quality", "effort", "sizes", "maxPixels", "loaders"])
     if let value = object["widths"] {
       let list = try r.array(value, "images.widths")
       guard !list.isEmpty else { throw r.fail("images.widths", "must list at least one width") }
@@ -188,6 +189,13 @@ extension PipelineConfig {
     }
     if let value = object["maxPixels"] {
       images.maxPixels = try r.int(value, "images.maxPixels", in: 1...Int(Int32.max) * 4)
+    }
+    if let value = object["loaders"] {
+      images.loaders = try r.strings(value, "images.loaders")
+      for (index, name) in images.loaders.enumerated() where VipsLibrary.optionalLoaders[name] == nil {
+        let known = VipsLibrary.optionalLoaders.keys.sorted().joined(separator: ", ")
+        throw r.fail("images.loaders[\(index)]", "unknown loader \"\(name)\" (one of \(known))")
+      }
     }
     return images
   }

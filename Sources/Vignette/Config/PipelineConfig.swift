@@ -78,6 +78,10 @@ public struct ImageSettings: Sendable, Equatable, Hashable {
   public var sizes = "(min-width: 768px) 768px, 100vw"
   /// Images with more pixels than this are refused before decoding.
   public var maxPixels = 100_000_000
+  /// libvips loaders to use beyond the web formats (JPEG, PNG, WebP, GIF, HEIF/AVIF, SVG,
+  /// TIFF), such as `jp2k`: names from `VipsLibrary.optionalLoaders`. Off by default, since
+  /// their libraries have crashed or hung libvips 8.14 on real files.
+  public var loaders: [String] = []
 
   public init() {}
 

@@ -16,6 +16,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var hash: String
     public var variants: [Variant]
     public var placeholder: Placeholder?
+    /// How the source was handled when that is not the usual way (an animation copied unchanged).
+    public var note: String? = nil
   }
 
   public struct Variant: Codable, Sendable, Equatable {
@@ -74,7 +76,7 @@ extension Manifest.Image {
           path: "static" + $0.urlPath, url: basePath + $0.urlPath, width: $0.width, height: $0.height,
           format: $0.format,
           bytes: $0.bytes)
-      }, placeholder: rendered.placeholder)
+      }, placeholder: rendered.placeholder, note: rendered.note)
   }
 }
 

@@ -92,6 +92,13 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
           switch rendered.images[source] {
           case .success(let image):
             outcome = ReferenceOutcome(reference: reference, status: .ok, file: source, image: image.image)
+            // What libvips warned about while reading the file, at each reference to it.
+            for warning in (image.source.warnings ?? []) + (image.image.warnings ?? []) {
+              diagnostics.append(
+                Diagnostic(
+                  .warning, file: file, line: reference.line, column: reference.column,
+                  "\(display(source)): \(warning)"))
+            }
           case .failure(let failure):
             outcome = ReferenceOutcome(reference: reference, status: .invalid, file: source, message: failure.message)
           case nil:

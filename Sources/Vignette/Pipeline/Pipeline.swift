@@ -37,6 +37,7 @@ public final class Pipeline: Sendable {
     let remote = try remoteCache()
     let threads = options.vipsThreads ?? 1
     try await RenderWorkers.runDetached { try VipsLibrary.start(threads: threads) }
+    VipsLibrary.allowLoaders(project.config.images.loaders)
     let cache = BuildCache(folder: project.cache)
     let workers = RenderWorkers(count: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
     defer { workers.shutdown() }

@@ -39,6 +39,9 @@ struct PlanStage {
     } catch {
       return .failure(ImageFailure(message: "\(request.name) is not an image libvips can read: \(error)"))
     }
+    if let refusal = VipsLibrary.refusal(loader: source.loader, allowing: settings.loaders) {
+      return .failure(ImageFailure(message: "\(request.name) is not an image libvips can read: \(refusal)"))
+    }
     guard source.width * source.height * source.pages <= settings.maxPixels else {
       return .failure(
         ImageFailure(

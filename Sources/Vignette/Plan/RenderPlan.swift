@@ -26,6 +26,10 @@ public struct SourceImage: Sendable, Hashable, Codable {
   /// libvips loader nickname.
   public var loader: String
   public var bytes: Int64
+  /// An SVG stored gzip-compressed (`.svgz`), published decompressed.
+  public var compressed: Bool? = nil
+  /// What libvips warned about while reading the header.
+  public var warnings: [String]? = nil
 }
 
 /// One output file to make from a source.
@@ -43,7 +47,7 @@ public struct VariantPlan: Sendable, Hashable, Codable {
 public enum RenderMode: String, Sendable, Codable, Hashable {
   /// Decoded and encoded into every width and format.
   case raster
-  /// Copied unchanged (SVG, animated GIF).
+  /// Copied unchanged (SVG, animated GIF, PNG and WebP).
   case passthrough
 }
 
@@ -62,7 +66,7 @@ public struct RenderPlan: Sendable, Hashable {
 /// Decides which variants a source gets.
 public enum VariantPlanner {
   /// Bumped whenever rendering changes in a way that changes output bytes.
-  public static let engineVersion = "3"
+  public static let engineVersion = "4"
   /// Bumped whenever placeholders change (3: none for images with transparency), so cached
   /// renders are not reused with the old ones; variant names do not depend on it.
   static let placeholderVersion = "placeholder-3"
@@ -95,8 +99,15 @@ public enum VariantPlanner {
     return result
   }
 
-  static func isPassthrough(_ source: SourceImage) -> Bool {
-    source.loader.hasPrefix("svgload") || (source.loader.hasPrefix("gifload") && source.pages > 1)
+  /// The format a source is copied in unchanged: SVG, and every animation (GIF, PNG, WebP),
+  /// which libvips 8.14 would flatten to its first frame. Nil for sources that are rendered.
+  static func passthroughFormat(_ source: SourceImage) -> VariantFormat? {
+    if source.loader.hasPrefix("svgload") { return .svg }
+    guard source.pages > 1 else { return nil }
+    if source.loader.hasPrefix("gifload") { return .gif }
+    if source.loader.hasPrefix("pngload") { return .png }
+    if source.loader.hasPrefix("webpload") { return .webp }
+    return nil
   }
 
   public static func plan(_ source: SourceImage, settings: ImageSettings) -> RenderPlan {
@@ -120,8 +131,7 @@ public enum VariantPlanner {
       }
     }
     let common = "vignette-\(engineVersion)|vips-\(VipsLibrary.version)|\(source.hash)"
-    if isPassthrough(source) {
-      let format: VariantFormat = source.loader.hasPrefix("svgload") ? .svg : .gif
+    if let format = passthroughFormat(source) {
       let key = Checksum.sha256("\(common)|passthrough")
       let name = "\(stem).\(key.prefix(8)).\(format.fileExtension)"
       let variant = VariantPlan(width: source.width, format: format, key: key, fileName: name, urlPath: prefix + name)

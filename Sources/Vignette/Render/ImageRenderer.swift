@@ -12,27 +12,42 @@ public enum ImageRenderer {
     _ plan: RenderPlan, avif: AVIFGate = AVIFGate(count: AVIFGate.defaultCount),
     store: (VariantPlan, Data) throws -> Void
   ) throws -> RenderedImage {
-    switch plan.mode {
-    case .passthrough:
-      let data = try Data(contentsOf: URL(fileURLWithPath: plan.source.file))
-      let variant = plan.variants[0]
-      try store(variant, data)
-      var placeholder: Placeholder?
-      if plan.variants[0].format != .svg,
-        let tiny = try? VipsImage.thumbnail(path: plan.source.file, width: 32).srgb8(), !tiny.hasAlpha
-      {
+    var (rendered, warnings) = try VipsLibrary.capturingWarnings(file: plan.source.file) {
+      switch plan.mode {
+      case .passthrough: try renderPassthrough(plan, store: store)
+      case .raster: try renderRaster(plan, avif: avif, store: store)
+      }
+    }
+    if !warnings.isEmpty { rendered.warnings = warnings }
+    return rendered
+  }
+
+  /// SVGs and animations, copied as they are (an `.svgz` decompressed, so it is served as
+  /// the SVG it holds); opaque animations get a placeholder from their first frame.
+  private static func renderPassthrough(
+    _ plan: RenderPlan, store: (VariantPlan, Data) throws -> Void
+  ) throws -> RenderedImage {
+    let variant = plan.variants[0]
+    let data =
+      plan.source.compressed == true
+      ? Data(try VipsImage.gunzipped(path: plan.source.file))
+      : try Data(contentsOf: URL(fileURLWithPath: plan.source.file))
+    try store(variant, data)
+    var placeholder: Placeholder?
+    var note: String?
+    if variant.format != .svg {
+      if let tiny = try? VipsImage.decoded(path: plan.source.file, width: 32), !tiny.hasAlpha {
         placeholder = try? makePlaceholder(tiny)
       }
-      return RenderedImage(
-        width: plan.source.width, height: plan.source.height,
-        variants: [
-          RenderedVariant(
-            key: variant.key, fileName: variant.fileName, urlPath: variant.urlPath, width: plan.source.width,
-            height: plan.source.height, format: variant.format, bytes: data.count)
-        ], placeholder: placeholder)
-    case .raster:
-      return try renderRaster(plan, avif: avif, store: store)
+      note = "animated (\(plan.source.pages) frames): copied unchanged, not resized or converted"
     }
+    return RenderedImage(
+      width: plan.source.width, height: plan.source.height,
+      variants: [
+        RenderedVariant(
+          key: variant.key, fileName: variant.fileName, urlPath: variant.urlPath, width: plan.source.width,
+          height: plan.source.height, format: variant.format, bytes: data.count)
+      ], placeholder: placeholder, note: note)
   }
 
   private static func renderRaster(
@@ -40,7 +55,7 @@ public enum ImageRenderer {
   ) throws -> RenderedImage {
     let widths = Set(plan.variants.map(\.width)).sorted(by: >)
     guard let largest = widths.first else { throw VipsError(operation: "plan", message: "no variants planned") }
-    let base = try VipsImage.thumbnail(path: plan.source.file, width: largest).srgb8().inMemory()
+    let base = try VipsImage.decoded(path: plan.source.file, width: largest)
     // The decode's buffers are free now; hand them back before the encoders (libaom takes
     // 250–300 MB for a 1920-px AVIF) so the two peaks do not stack.
     VipsLibrary.releaseMemory()
@@ -67,6 +82,10 @@ public enum ImageRenderer {
           try format == .avif
           ? avif.run { try source.encoded(as: format, quality: quality, effort: effort) }
           : source.encoded(as: format, quality: quality, effort: effort)
+        // The width in the plan is the width in the file name and srcset: never publish another.
+        guard image.width == width else {
+          throw VipsError(operation: "resize", message: "came out \(image.width) pixels wide, not \(width)")
+        }
         encoded[variant] = (Data(bytes), image.width, image.height)
       }
     }

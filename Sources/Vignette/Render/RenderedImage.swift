@@ -9,6 +9,12 @@ public struct RenderedImage: Sendable, Codable, Hashable {
   /// same width) are not listed.
   public var variants: [RenderedVariant]
   public var placeholder: Placeholder?
+  /// How the source was handled when that is not the usual way (an animation copied
+  /// unchanged); written to the manifest.
+  public var note: String? = nil
+  /// What libvips warned about while decoding (damaged data, a profile treated as sRGB…);
+  /// reported at every reference to the source, also when the result comes from the cache.
+  public var warnings: [String]? = nil
 }
 
 public struct RenderedVariant: Sendable, Codable, Hashable {

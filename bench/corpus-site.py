@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Builds one site over public image test corpora and counts what Vignette made of each file.
+
+Not part of the tests (the corpora are not committed; their licences are their projects'):
+  - Pillow's Tests/images:  pip download --no-deps --no-binary pillow pillow  (then untar)
+  - libvips' test/test-suite/images (github.com/libvips/libvips)
+  - github.com/recurser/exif-orientation-examples
+
+  bench/corpus-site.py --vignette .build/release/vignette --site /tmp/corpus-site \
+      pillow=/path/pillow-X/Tests/images libvips=/path/libvips/test/test-suite/images exif=/path/exif
+
+Every file of every corpus is copied to assets/images/<corpus>/…, posts reference each one
+as a markdown image (50 a post), and `vignette build --json` runs with a timeout. Each
+reference is then counted as rendered (status ok, with variants), refused with a location
+(an error diagnostic at the post's line and column that names the file), or lost (neither:
+the build crashed or hung, or the error has no location). A crash or hang is then narrowed
+down to the files that cause it by building each file of the failing run in a site of its
+own. The result is printed as JSON with the lists of files in each class.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+
+PER_POST = 50
+
+
+def assemble(site, corpora, files=None):
+    """Writes the site; returns [(post, line, url path, corpus file)]."""
+    if os.path.exists(site):
+        shutil.rmtree(site)
+    os.makedirs(site + "/assets/posts")
+    refs = []
+    for name, folder in corpora:
+        for root, _, names in os.walk(folder):
+            for file in sorted(names):
+                source = os.path.join(root, file)
+                relative = os.path.relpath(source, folder)
+                if files is not None and (name, relative) not in files:
+                    continue
+                target = os.path.join(site, "assets/images", name, relative)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                shutil.copyfile(source, target)
+                refs.append((name, relative))
+    refs.sort()
+    located = []
+    for start in range(0, len(refs), PER_POST):
+        post = f"assets/posts/corpus-{start // PER_POST:03d}.md"
+        lines = []
+        for index, (name, relative) in enumerate(refs[start : start + PER_POST]):
+            url = "/images/" + urllib.parse.quote(f"{name}/{relative}")
+            lines.append(f"![{name} {relative}]({url})\n")
+            located.append((post, 2 * index + 1, url, f"{name}/{relative}"))
+        with open(os.path.join(site, post), "w") as out:
+            out.write("\n".join(lines))
+    config = {
+        "version": 1,
+        "assetRoots": ["assets"],
+        "youtube": {"offline": True},
+        "images": {"widths": [480, 960]},
+    }
+    with open(os.path.join(site, "pipeline.json"), "w") as out:
+        json.dump(config, out)
+    return located
+
+
+def build(vignette, site, timeout):
+    """Runs one build; returns (outcome, report or None, stderr)."""
+    try:
+        run = subprocess.run(
+            [vignette, "build", "--json", "--config", "pipeline.json"],
+            cwd=site, capture_output=True, text=True, timeout=timeout, errors="replace")
+    except subprocess.TimeoutExpired as expired:
+        stderr = expired.stderr.decode(errors="replace") if isinstance(expired.stderr, bytes) else expired.stderr
+        return "hang", None, stderr or ""
+    if run.returncode < 0 or run.returncode > 128 and run.returncode != 130:
+        return f"crash (status {run.returncode})", None, run.stderr
+    try:
+        return "finished", json.loads(run.stdout), run.stderr
+    except json.JSONDecodeError:
+        return f"no report (status {run.returncode})", None, run.stderr
+
+
+def classify(site, located, report):
+    manifest_path = os.path.join(site, "output/manifest.json")
+    manifest = json.load(open(manifest_path)) if report is not None and os.path.exists(manifest_path) else None
+    statuses = {}
+    if manifest:
+        for post in manifest["posts"]:
+            for ref in post["references"]:
+                statuses[(post["source"], ref["line"])] = ref
+    errors = {}
+    for diagnostic in (report or {}).get("diagnostics", []):
+        if diagnostic.get("severity") == "error" and diagnostic.get("line"):
+            errors[(diagnostic.get("file"), diagnostic["line"])] = diagnostic
+    result = {"rendered": [], "refused": [], "lost": []}
+    for post, line, _, file in located:
+        ref = statuses.get((post, line))
+        error = errors.get((post, line))
+        if ref and ref["status"] == "ok":
+            result["rendered"].append(file)
+        elif error and os.path.basename(file) in urllib.parse.unquote(error.get("message", "")):
+            result["refused"].append({"file": file, "message": error["message"]})
+        else:
+            result["lost"].append(file)
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--vignette", required=True)
+    parser.add_argument("--site", required=True)
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds for the whole build")
+    parser.add_argument("--file-timeout", type=int, default=120, help="seconds for one file alone")
+    parser.add_argument("corpora", nargs="+", help="name=folder")
+    args = parser.parse_args()
+    vignette = os.path.abspath(args.vignette)
+    corpora = [tuple(item.split("=", 1)) for item in args.corpora]
+    located = assemble(args.site, corpora)
+    outcome, report, stderr = build(vignette, args.site, args.timeout)
+    summary = {"files": len(located), "outcome": outcome}
+    summary.update(classify(args.site, located, report))
+    stderr_lines = stderr.splitlines()
+    summary["stderrLines"] = len(stderr_lines)
+    summary["stderrSample"] = stderr_lines[:20]
+    if report:
+        summary["warnings"] = report.get("warnings")
+        summary["errors"] = report.get("errors")
+    if outcome != "finished":
+        # Which files crash or hang on their own?
+        def alone(item):
+            post, line, url, file = item
+            name, relative = file.split("/", 1)
+            folder = dict(corpora)[name]
+            one = f"{args.site}-alone/{abs(hash(file))}"
+            assemble(one, [(name, folder)], files={(name, relative)})
+            result, _, _ = build(vignette, one, args.file_timeout)
+            shutil.rmtree(one, ignore_errors=True)
+            return file, result
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            summary["culprits"] = [
+                {"file": file, "outcome": result}
+                for file, result in pool.map(alone, located)
+                if result != "finished"
+            ]
+    counts = {key: len(summary[key]) for key in ("rendered", "refused", "lost")}
+    print(json.dumps({"counts": counts, **summary}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
