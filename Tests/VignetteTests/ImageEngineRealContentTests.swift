@@ -227,6 +227,57 @@ struct ImageEngineRealContentTests {
       #expect(abs(means[0] - 200) < 6 && abs(means[1] - 120) < 6 && abs(means[2] - 40) < 6, "\(variant.path): \(means)")
     }
   }
+
+  /// Peak resident memory (KiB) of `vignette build` in `folder`, measured by GNU time.
+  static func peakKiB(buildingIn folder: String) throws -> Int {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
+    process.arguments = ["-f", "peak %M", CLI.binary, "build", "--quiet", "--jobs", "1"]
+    process.currentDirectoryURL = URL(fileURLWithPath: folder)
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(text)")
+    let line = try #require(text.split(separator: "\n").last { $0.hasPrefix("peak ") })
+    return try #require(Int(line.dropFirst(5)))
+  }
+
+  @Test("Checking a large PNG's alpha does not hold the decoded image: memory follows the working size")
+  func boundedAlphaCheck() async throws {
+    // 3000×3000 16-bit RGBA with an opaque alpha: 72 MB decoded, 17 kB as a PNG.
+    let side = 3000
+    var peaks: [Int] = []
+    for (name, size) in [("alpha-small", 300), ("alpha-big", side)] {
+      let site = try TestSite(name)
+      let file = site.path("assets/images/wall.png")
+      // Made on a thread of its own: encoding 9 megapixels is no work for the cooperative pool.
+      try await onOwnThread {
+        let image = try VipsImage.fromPixels(
+          [UInt8](repeating: 255, count: size * size * 8), width: size, height: size, bands: 4, format: .ushort,
+          interpretation: .rgb16)
+        try FileManager.default.createDirectory(
+          atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(image.saved(as: ".png")).write(to: URL(fileURLWithPath: file))
+      }
+      try site.post(images: ["wall.png"])
+      try site.imageConfig(widths: [320], formats: ["webp"])
+      let folder = site.path("")
+      let peak = PeakBox()
+      try await onOwnThread { peak.kib = try Self.peakKiB(buildingIn: folder) }
+      peaks.append(peak.kib)
+      #expect(try site.manifestImage("wall.png")?.variants.isEmpty == false)
+    }
+    let decodedKiB = side * side * 8 / 1024
+    #expect(peaks[1] - peaks[0] < decodedKiB / 2, "peak \(peaks[1]) KiB vs \(peaks[0]) KiB for a small one")
+  }
+}
+
+/// A measurement handed back from a thread of its own.
+private final class PeakBox: @unchecked Sendable {
+  var kib = 0
 }
 
 /// Waits for `work` at most `limit`; nil when it has not finished by then (it keeps running:
