@@ -175,11 +175,38 @@ static const char *web_loaders[] = {"VipsForeignLoadJpeg", "VipsForeignLoadPng",
                                     "VipsForeignLoadNsgif", "VipsForeignLoadHeif", "VipsForeignLoadSvg",
                                     "VipsForeignLoadTiff", NULL};
 
+typedef struct {
+  const char *const *extra;
+  int count;
+} loader_policy;
+
+static int is_one_of(GType type, const char *const *names, int count) {
+  for (int i = 0; count < 0 ? names[i] != NULL : i < count; i++) {
+    GType base = g_type_from_name(names[i]);
+    if (base && g_type_is_a(type, base)) return 1;
+  }
+  return 0;
+}
+
+static void *apply_policy(VipsObjectClass *klass, void *data) {
+  loader_policy *policy = data;
+  GType type = G_OBJECT_CLASS_TYPE(klass);
+  VipsOperationClass *operation = VIPS_OPERATION_CLASS(klass);
+  if (is_one_of(type, web_loaders, -1) || is_one_of(type, policy->extra, policy->count))
+    operation->flags &= ~VIPS_OPERATION_BLOCKED;
+  else
+    operation->flags |= VIPS_OPERATION_BLOCKED;
+  return NULL;
+}
+
+// Class by class, so a web loader is never blocked, not even for a moment, while other
+// threads load images.
 void cvips_allow_loaders(const char *const *extra, int count) {
+  loader_policy policy = {extra, count};
+  // Every operation libvips marks untrusted (loaders and others); allowed loaders are then
+  // unblocked below (an allowed untrusted one, such as magick, is blocked for that moment).
   vips_block_untrusted_set(TRUE);
-  vips_operation_block_set("VipsForeignLoad", TRUE);
-  for (int i = 0; web_loaders[i]; i++) vips_operation_block_set(web_loaders[i], FALSE);
-  for (int i = 0; i < count; i++) vips_operation_block_set(extra[i], FALSE);
+  vips_class_map_all(g_type_from_name("VipsForeignLoad"), (VipsClassMapFn)apply_policy, &policy);
 }
 
 // The loader libvips would pick for `path`, or NULL with a message. A blocked loader is

@@ -58,10 +58,19 @@ public enum VipsLibrary {
   /// with other settings may run at once in one process); `refusal` applies each build's
   /// own list.
   public static func allowLoaders(_ extra: [String]) {
-    let classes = unblocked.withLock { names -> [String] in
-      names.formUnion(extra.filter { optionalLoaders[$0] != nil })
-      return names.sorted().compactMap { optionalLoaders[$0] }
+    // Applied the first time and whenever the set grows, under the lock: never undone.
+    unblocked.withLock { names in
+      let wanted = names.union(extra.filter { optionalLoaders[$0] != nil })
+      guard wanted != names || !applied else { return }
+      names = wanted
+      applied = true
+      apply(names.sorted().compactMap { optionalLoaders[$0] })
     }
+  }
+
+  nonisolated(unsafe) private static var applied = false
+
+  private static func apply(_ classes: [String]) {
     var pointers = classes.map { strdup($0) }
     defer { for pointer in pointers { free(pointer) } }
     pointers.withUnsafeMutableBufferPointer { buffer in
