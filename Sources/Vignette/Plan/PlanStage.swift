@@ -1,4 +1,5 @@
 import Foundation
+import Vips
 
 /// Why a source file gives no variants: it cannot be read, is too large, or failed to render.
 public struct ImageFailure: Error, Sendable, Hashable, CustomStringConvertible {
