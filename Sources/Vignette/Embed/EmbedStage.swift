@@ -10,6 +10,9 @@ struct SourceRequest: Sendable {
   /// How messages about it name it.
   var name: String
   var settings: ImageSettings
+  /// Refused when libvips would pass it through unchanged (an animation), so the document
+  /// keeps it as written.
+  var leavePassThrough = false
 }
 
 /// What the embed stage hands on: every video's metadata, and every image source to plan,
@@ -22,7 +25,8 @@ struct Embedded: Sendable {
   var posters: [String: String] = [:]
   /// Where each video is first embedded, for diagnostics about it.
   var firstEmbeds: [String: VideoEmbed] = [:]
-  /// Every image source by file, documents' images first.
+  /// Every image source by plan key (`Target.planKey`: its file in markdown mode),
+  /// documents' images first; posters by file.
   var sources: [String: SourceRequest] = [:]
   var diagnostics: [Diagnostic] = []
 }
@@ -32,6 +36,7 @@ struct Embedded: Sendable {
 struct EmbedStage {
   var catalog: VideoCatalog
   var project: Project
+  var layout: OutputLayout
 
   func run<Document>(_ documents: [ResolvedDocument<Document>]) async throws -> Embedded {
     var embedded = Embedded()
@@ -39,16 +44,24 @@ struct EmbedStage {
     for document in documents {
       for resolved in document.references {
         switch resolved.target {
-        case .image(let file, let urlPath):
-          if embedded.sources[file] == nil {
-            embedded.sources[file] = SourceRequest(
-              file: file, urlPath: urlPath, name: project.display(file), settings: project.config.images)
+        case .image(let file, let urlPath, let widths):
+          let key = resolved.target.planKey!
+          if embedded.sources[key] == nil {
+            var settings = project.config.images
+            if let widths {
+              settings.widths = widths
+              settings.formats = Array(settings.formats.dropLast())
+            }
+            embedded.sources[key] = SourceRequest(
+              file: file, urlPath: urlPath, name: project.display(file), settings: settings,
+              leavePassThrough: layout.leavesPassThrough)
           }
         case .video(let id):
           let reference = resolved.reference
           embeds.append(
             VideoEmbed(
-              id: id, file: project.display(document.document.path), line: reference.line, column: reference.column))
+              id: id, file: project.display(document.document.path), line: reference.line, column: reference.column,
+              madeFrom: document.document.madeFrom))
         case .unprocessed:
           break
         }
@@ -61,7 +74,7 @@ struct EmbedStage {
     embedded.diagnostics = outcome.diagnostics
     for (id, file) in outcome.posters where embedded.sources[file] == nil {
       embedded.sources[file] = SourceRequest(
-        file: file, urlPath: outcome.videos[id]!.posterURLPath, name: "the poster of video \(id)",
+        file: file, urlPath: layout.posterFolder + outcome.videos[id]!.posterURLPath, name: "the poster of video \(id)",
         settings: project.config.images)
     }
     return embedded

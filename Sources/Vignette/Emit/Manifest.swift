@@ -67,15 +67,15 @@ public struct Manifest: Codable, Sendable, Equatable {
 }
 
 extension Manifest.Image {
-  /// `basePath` (`/blog` for a site served from `/blog/`) goes in front of each variant's URL.
-  init(source: String, image: SourceImage, rendered: RenderedImage, basePath: String) {
+  /// `basePath` (`/blog` for a site served from `/blog/`) goes in front of each variant's URL;
+  /// `layout` says where under the output folder the variants are.
+  init(source: String, image: SourceImage, rendered: RenderedImage, basePath: String, layout: OutputLayout) {
     self.init(
       source: source, width: rendered.width, height: rendered.height, hash: image.hash,
       variants: rendered.variants.map {
         Manifest.Variant(
-          path: "static" + $0.urlPath, url: basePath + $0.urlPath, width: $0.width, height: $0.height,
-          format: $0.format,
-          bytes: $0.bytes)
+          path: layout.path(ofVariantAt: $0.urlPath), url: basePath + $0.urlPath, width: $0.width,
+          height: $0.height, format: $0.format, bytes: $0.bytes)
       }, placeholder: rendered.placeholder, note: rendered.note)
   }
 }
@@ -87,8 +87,11 @@ extension Manifest {
     _ build: BuildOutcome<F.Document>, frontEnd: F, display: (String) -> String, basePath: String = ""
   ) {
     let posterFiles = Set(build.posters.values)
-    images = build.images.sorted { $0.key < $1.key }.filter { !posterFiles.contains($0.key) }.map { file, rendered in
-      Image(source: display(file), image: rendered.source, rendered: rendered.image, basePath: basePath)
+    let layout = frontEnd.layout
+    images = build.images.sorted { $0.key < $1.key }.filter { !posterFiles.contains($0.key) }.map { _, rendered in
+      Image(
+        source: display(rendered.source.file), image: rendered.source, rendered: rendered.image, basePath: basePath,
+        layout: layout)
     }
     posts = build.documents.map { outcome in
       let paths = frontEnd.outputPaths(of: outcome.document)
@@ -106,7 +109,8 @@ extension Manifest {
         id: video.id, title: video.title, author: video.author, authorURL: video.authorURL,
         thumbnail: build.posters[video.id].flatMap { build.images[$0] }.map {
           Image(
-            source: video.posterURL ?? video.posterURLPath, image: $0.source, rendered: $0.image, basePath: basePath)
+            source: video.posterURL ?? video.posterURLPath, image: $0.source, rendered: $0.image, basePath: basePath,
+            layout: layout)
         },
         unavailable: video.unavailable ? true : nil)
     }

@@ -38,7 +38,7 @@ public struct DocumentOutcome<Document: ScannedDocument>: Sendable {
 public struct BuildOutcome<Document: ScannedDocument>: Sendable {
   /// Every document, sorted by its path under the front end's folder.
   public let documents: [DocumentOutcome<Document>]
-  /// Every rendered source by file, videos' posters included.
+  /// Every rendered source by plan key (its file in markdown mode), videos' posters included.
   public let images: [String: RenderedSource]
   /// Each video's poster file, by video id.
   public let posters: [String: String]
@@ -66,10 +66,7 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
           video.poster = poster.image
         case .failure(let failure):
           if let embed = embedded.firstEmbeds[id] {
-            diagnostics.append(
-              Diagnostic(
-                .warning, file: embed.file, line: embed.line, column: embed.column,
-                "\(failure); shown with its title only"))
+            diagnostics.append(embed.diagnostic(.warning, "\(failure); shown with its title only"))
           }
         }
       }
@@ -79,6 +76,11 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
     var documents: [DocumentOutcome<Document>] = []
     for item in resolved.sorted(by: { $0.document.relativePath < $1.document.relativePath }) {
       let file = display(item.document.path)
+      let madeFrom = item.document.madeFrom
+      func diagnose(_ severity: Diagnostic.Severity, _ reference: Reference, _ message: String) {
+        diagnostics.append(
+          Diagnostic(severity, file: file, line: reference.line, column: reference.column, message).madeFrom(madeFrom))
+      }
       diagnostics += item.document.diagnostics
       let references = item.references.map { resolved -> ReferenceOutcome in
         let reference = resolved.reference
@@ -88,19 +90,17 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
           outcome = ReferenceOutcome(reference: reference, status: .ok, video: videos[id])
         case .unprocessed(let status, let message):
           outcome = ReferenceOutcome(reference: reference, status: status, message: message)
-        case .image(let source, _):
-          switch rendered.images[source] {
+        case .image(let source, _, _):
+          switch rendered.images[resolved.target.planKey!] {
           case .success(let image):
             outcome = ReferenceOutcome(reference: reference, status: .ok, file: source, image: image.image)
             // What libvips warned about while reading the file, at each reference to it.
             for warning in (image.source.warnings ?? []) + (image.image.warnings ?? []) {
-              diagnostics.append(
-                Diagnostic(
-                  .warning, file: file, line: reference.line, column: reference.column,
-                  "\(display(source)): \(warning)"))
+              diagnose(.warning, reference, "\(display(source)): \(warning)")
             }
           case .failure(let failure):
-            outcome = ReferenceOutcome(reference: reference, status: .invalid, file: source, message: failure.message)
+            outcome = ReferenceOutcome(
+              reference: reference, status: failure.status, file: source, message: failure.message)
           case nil:
             outcome = ReferenceOutcome(
               reference: reference, status: .invalid, file: source, message: "\(display(source)) was not planned")
@@ -108,13 +108,12 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
         }
         switch outcome.status {
         case .missing, .invalid:
-          diagnostics.append(
-            Diagnostic(.error, file: file, line: reference.line, column: reference.column, outcome.message ?? ""))
+          diagnose(.error, reference, outcome.message ?? "")
         case .ok where outcome.image != nil && reference.targetRange == nil:
           // Not rewritten, so the manifest says so too.
           let message = "cannot locate \"\(reference.target)\" in the source to rewrite it; left as written"
           outcome = ReferenceOutcome(reference: reference, status: .skipped, file: outcome.file, message: message)
-          diagnostics.append(Diagnostic(.warning, file: file, line: reference.line, column: reference.column, message))
+          diagnose(.warning, reference, message)
         default:
           break
         }

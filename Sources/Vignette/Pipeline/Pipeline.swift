@@ -20,7 +20,7 @@ public final class Pipeline: Sendable {
   /// Loads the config named in `options` and builds.
   public static func run(_ options: BuildOptions) async throws -> BuildReport {
     if let (project, base) = try siteProject(options) {
-      return try await SiteBuild(pipeline: Pipeline(project: project, options: options), base: base).run()
+      return try await Pipeline(project: project, options: options).run(SiteFrontEnd(project: project, base: base))
     }
     let project = try Project.load(configPath: options.configPath)
     return try await Pipeline(project: project, options: options).run()
@@ -43,14 +43,14 @@ public final class Pipeline: Sendable {
     defer { workers.shutdown() }
 
     options.progress?(.stage("scan"))
-    let scanned = frontEnd.scan(memo: memo)
+    let scanned = try await frontEnd.scan(memo: memo, workers: workers)
 
     options.progress?(.stage("resolve"))
     let resolver = ReferenceResolver(project: project)
-    let resolved = scanned.documents.map(resolver.resolve)
+    let resolved = scanned.documents.map { frontEnd.resolve($0, with: resolver) }
 
     options.progress?(.stage("videos"))
-    let embedded = try await embedStage().run(resolved)
+    let embedded = try await embedStage(layout: frontEnd.layout).run(resolved)
 
     options.progress?(.stage("plan"))
     var plans = await PlanStage(cache: cache, workers: workers).run(embedded.sources)
@@ -109,7 +109,8 @@ public final class Pipeline: Sendable {
       planned: plans.values.filter { (try? $0.get()) != nil }.count, rendered: rendered, display: project.display)
 
     options.progress?(.stage("write"))
-    var report = try emit(outcome, frontEnd: frontEnd, cache: cache, digests: rendered.digests)
+    var report = try await emit(
+      outcome, frontEnd: frontEnd, cache: cache, workers: workers, digests: rendered.digests)
     if options.collectGarbage && !options.checkOnly { try collectGarbage(cache, live: live, into: &report) }
     return finished(report, rendered: rendered, remote: remote, started: started)
   }
@@ -173,14 +174,14 @@ public final class Pipeline: Sendable {
     }
   }
 
-  func embedStage() -> EmbedStage {
+  func embedStage(layout: OutputLayout) -> EmbedStage {
     let catalog = VideoCatalog(
       settings: project.config.youtube, lockfilePath: project.lockfile,
       lockfileDisplay: project.display(project.lockfile),
       posterFolder: project.cache + "/posters",
       offline: (options.offline ?? project.config.youtube.offline) || options.checkOnly || options.collectOnly,
       offlineReason: options.checkOnly ? "check makes no network requests" : "offline", limits: options.network)
-    return EmbedStage(catalog: catalog, project: project)
+    return EmbedStage(catalog: catalog, project: project, layout: layout)
   }
 
   func renderStage(cache: BuildCache, workers: RenderWorkers) -> RenderStage {
@@ -190,13 +191,17 @@ public final class Pipeline: Sendable {
       display: { [project] in project.display($0) }, progress: options.progress)
   }
 
-  /// The emit stage: every variant, every document's outputs, the site's files and the
-  /// manifest, all derived from `outcome`; then what no longer belongs is removed.
+  /// The emit stage: every variant, every document's outputs (made in parallel on the render
+  /// threads, written as each comes back), the site's files and the manifest, all derived
+  /// from `outcome`; then what no longer belongs is removed.
   private func emit<F: FrontEnd>(
-    _ outcome: BuildOutcome<F.Document>, frontEnd: F, cache: BuildCache, digests: [String: String]
-  ) throws -> BuildReport {
+    _ outcome: BuildOutcome<F.Document>, frontEnd: F, cache: BuildCache, workers: RenderWorkers,
+    digests: [String: String]
+  ) async throws -> BuildReport {
     var report = BuildReport()
-    let emitter = Emitter(project: project, cache: cache, checkOnly: options.checkOnly, digests: digests)
+    let layout = frontEnd.layout
+    let emitter = Emitter(
+      project: project, cache: cache, checkOnly: options.checkOnly, layout: layout, digests: digests)
     for (_, rendered) in outcome.images.sorted(by: { $0.key < $1.key }) {
       for variant in rendered.image.variants {
         try emitter.variant(variant)
@@ -206,30 +211,49 @@ public final class Pipeline: Sendable {
       report.bytesIn += rendered.source.bytes
     }
     let siteHasVideos = !outcome.videos.isEmpty
+    var pending: [(document: DocumentOutcome<F.Document>, key: PipelineMemo.EmitKey?)] = []
     for document in outcome.documents {
-      let relative = document.document.relativePath
       let key = memo?.serial(of: document.document.path).map {
         PipelineMemo.EmitKey(scan: $0, references: document.references, siteHasVideos: siteHasVideos)
       }
-      if let memo, let key, let kept = memo.emitted(relative, key: key, outputFolder: project.output) {
+      if let memo, let key,
+        let kept = memo.emitted(document.document.relativePath, key: key, outputFolder: project.output)
+      {
         for path in kept { emitter.expect(path) }
         continue
       }
-      let files = try frontEnd.outputs(of: document, in: outcome)
+      pending.append((document, key))
+    }
+    try await workers.forEach(pending) { item in
+      (item, try frontEnd.outputs(of: item.document, in: outcome))
+    } receive: { item, files in
       for file in files { try emitter.file(file.path, file.data) }
-      if let memo, let key {
-        memo.remember(relative, key: key, outputs: files.map(\.path), outputFolder: project.output)
+      if let memo, let key = item.key {
+        memo.remember(
+          item.document.document.relativePath, key: key, outputs: files.map(\.path), outputFolder: project.output)
       }
     }
-    try emitter.file(
-      "manifest.json",
-      Manifest(outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath).encoded())
+    let manifest = try Manifest(outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath)
+      .encoded()
+    if let path = layout.manifestPath {
+      if !options.checkOnly { _ = try FileSystem.writeAtomically(manifest, to: path) }
+    } else {
+      try emitter.file("manifest.json", manifest)
+    }
     for file in try frontEnd.siteFiles(outcome) { try emitter.file(file.path, file.data) }
     try emitter.finish()
-    if !options.checkOnly { try cache.save() }
+    if !options.checkOnly {
+      try cache.save()
+      try frontEnd.finish(outcome, emitted: EmitRecord(stamps: emitter.stamps))
+    }
 
-    report.posts = outcome.documents.count
     report.references = outcome.documents.reduce(0) { $0 + $1.references.count }
+    if layout.reportsPages {
+      report.pages = outcome.documents.count
+      report.remote = outcome.documents.reduce(0) { $0 + $1.references.filter { $0.status == .remote }.count }
+    } else {
+      report.posts = outcome.documents.count
+    }
     report.videos = outcome.videos.count
     report.images = outcome.planned
     report.written = emitter.written
@@ -237,68 +261,5 @@ public final class Pipeline: Sendable {
     report.differences = emitter.differences
     report.diagnostics = outcome.diagnostics.normalized
     return report
-  }
-}
-
-// MARK: The stages for site mode
-
-/// Site mode (`SiteBuild`) runs the same embed, plan and render stages over its own
-/// requests, keyed as it chooses (one file may be planned at several sets of widths).
-extension Pipeline {
-  typealias PlanRequest = SourceRequest
-
-  /// The plan stage over `sources`; results keyed as `sources` is.
-  func plan(
-    _ sources: [String: PlanRequest], cache: BuildCache, workers: RenderWorkers
-  ) async -> (plans: [String: RenderPlan], failures: [String: String]) {
-    var plans: [String: RenderPlan] = [:]
-    var failures: [String: String] = [:]
-    for (key, result) in await PlanStage(cache: cache, workers: workers).run(sources) {
-      switch result {
-      case .success(let plan): plans[key] = plan
-      case .failure(let failure): failures[key] = failure.message
-      }
-    }
-    return (plans, failures)
-  }
-
-  /// The embed stage's look-up of `embeds`; its diagnostics and video count go into `report`.
-  func embedVideos(_ embeds: [VideoEmbed], report: inout BuildReport) async throws -> VideoCatalog.Outcome {
-    let outcome = try await embedStage().lookUp(embeds)
-    report.diagnostics += outcome.diagnostics
-    report.videos = outcome.videos.count
-    return outcome
-  }
-
-  /// The render stage over `plans`, keyed as `plans` is. In check mode each variant rendered
-  /// now is compared with the file at its URL path under `variantRoot` (default
-  /// `output/static`), and a difference is recorded in `report`.
-  func renderAll(
-    plans: [String: RenderPlan], cache: BuildCache, workers: RenderWorkers, failures: inout [String: String],
-    report: inout BuildReport, variantRoot: String? = nil
-  ) async throws -> [String: RenderedImage] {
-    let rendered = try await renderStage(cache: cache, workers: workers).run(plans.mapValues { .success($0) })
-    report.images = plans.count
-    report.rendered += rendered.rendered
-    report.reused += rendered.reused
-    let root = variantRoot ?? project.output + "/static"
-    var images: [String: RenderedImage] = [:]
-    for (key, result) in rendered.images {
-      switch result {
-      case .success(let image):
-        images[key] = image.image
-        for variant in image.image.variants {
-          guard let digest = rendered.digests[variant.key] else { continue }
-          let path = root + variant.urlPath
-          if FileManager.default.contents(atPath: path).map(Checksum.sha256) != digest {
-            report.differences.append(
-              "\(project.display(path)) is \(FileSystem.isFile(path) ? "out of date" : "missing")")
-          }
-        }
-      case .failure(let failure):
-        failures[key] = failure.message
-      }
-    }
-    return images
   }
 }

@@ -5,6 +5,9 @@ import Vips
 public struct ImageFailure: Error, Sendable, Hashable, CustomStringConvertible {
   /// A sentence that names the file (or the video whose poster it is).
   public var message: String
+  /// `invalid` for a real failure (an error at each reference); `skipped` for a source left
+  /// as the document wrote it on purpose (site mode's animations).
+  public var status: ResolvedTarget.Status = .invalid
   public var description: String { message }
 }
 
@@ -50,6 +53,11 @@ struct PlanStage {
             "\(request.name) is \(source.width)×\(source.height) pixels, more than images.maxPixels (\(settings.maxPixels)); it was not decoded"
         ))
     }
-    return .success(VariantPlanner.plan(source, settings: settings))
+    let plan = VariantPlanner.plan(source, settings: settings)
+    if request.leavePassThrough && plan.mode == .passthrough {
+      return .failure(
+        ImageFailure(message: "\(request.name) is kept as written (libvips would copy it unchanged)", status: .skipped))
+    }
+    return .success(plan)
   }
 }

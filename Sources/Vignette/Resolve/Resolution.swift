@@ -2,8 +2,10 @@ import Foundation
 
 /// What a reference points at, once resolved.
 public enum Target: Sendable, Hashable {
-  /// A local image file (absolute, canonical) and the URL path it is served from.
-  case image(file: String, urlPath: String)
+  /// A local image file (absolute, canonical) and the URL path it is served from; `widths`
+  /// when the document already offers the image at those widths (a theme's `srcset`), which
+  /// are then made in the modern formats only.
+  case image(file: String, urlPath: String, widths: [Int]? = nil)
   /// A YouTube video, by id.
   case video(id: String)
   /// Nothing to process: `missing`, `invalid`, `remote` or `skipped`, and why.
@@ -15,6 +17,13 @@ public enum Target: Sendable, Hashable {
     } else {
       self = .unprocessed(resolved.status == .ok ? .invalid : resolved.status, message: resolved.message)
     }
+  }
+
+  /// The key the plan and render stages know an image target by: its file, and the widths
+  /// asked for when they are not the configured ones.
+  var planKey: String? {
+    guard case .image(let file, _, let widths) = self else { return nil }
+    return widths.map { file + "|" + $0.map(String.init).joined(separator: ",") } ?? file
   }
 }
 

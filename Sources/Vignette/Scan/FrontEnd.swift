@@ -7,11 +7,71 @@ public protocol ScannedDocument: Sendable {
   var path: String { get }
   /// Path under the front end's folder (what the output mirrors).
   var relativePath: String { get }
-  var source: SourceText { get }
   /// Every reference, in source order.
   var references: [Reference] { get }
   /// Problems found while reading it.
   var diagnostics: [Diagnostic] { get }
+  /// The file it was generated from, when known (site mode: the post a page was made from),
+  /// named in every diagnostic about it.
+  var madeFrom: String? { get }
+}
+
+extension ScannedDocument {
+  public var madeFrom: String? { nil }
+}
+
+extension Diagnostic {
+  /// This diagnostic, naming the file its document was made from when there is one.
+  func madeFrom(_ origin: String?) -> Diagnostic {
+    guard let origin else { return self }
+    var located = self
+    located.message += " (page made from \(origin))"
+    return located
+  }
+}
+
+/// Where a front end's outputs go, and which files of the output folder are its to remove.
+public struct OutputLayout: Sendable {
+  /// What the emit stage may remove once the build no longer produces it.
+  public enum Owned: Sendable {
+    /// Every file in these folders of the output folder (markdown mode owns them whole).
+    case folders([String])
+    /// Exactly these files (relative to the output folder), with the size and mtime each had
+    /// when Vignette wrote it: a file something else wrote since is never removed.
+    case files([String: FileStamp])
+  }
+
+  /// Folder of the output folder that variants are served from (`static`), or `""` for the
+  /// output folder itself (site mode puts them beside their sources).
+  public var variantFolder: String
+  /// URL path in front of each video poster's variants (`/vignette` in site mode).
+  public var posterFolder: String
+  /// Where the manifest goes: nil for `manifest.json` in the output folder (compared by
+  /// `check`), else an absolute path outside it, written by builds only.
+  public var manifestPath: String?
+  public var owned: Owned
+  /// Reports pages and remote references (site mode) rather than posts.
+  public var reportsPages: Bool
+  /// A source libvips would pass through unchanged (an animation) is left as the document
+  /// wrote it instead of being copied under a new name.
+  public var leavesPassThrough: Bool
+
+  public init(
+    variantFolder: String, posterFolder: String = "", manifestPath: String? = nil, owned: Owned,
+    reportsPages: Bool = false, leavesPassThrough: Bool = false
+  ) {
+    self.variantFolder = variantFolder
+    self.posterFolder = posterFolder
+    self.manifestPath = manifestPath
+    self.owned = owned
+    self.reportsPages = reportsPages
+    self.leavesPassThrough = leavesPassThrough
+  }
+
+  /// The path under the output folder of the file served at `urlPath`.
+  func path(ofVariantAt urlPath: String) -> String {
+    variantFolder.isEmpty ? String(urlPath.dropFirst()) : variantFolder + urlPath
+  }
 }
 
 /// Where a document's outputs go, relative to the output folder.
@@ -49,14 +109,28 @@ public struct ScanResult<Document: ScannedDocument>: Sendable {
   }
 }
 
+/// What the emit stage did, for a front end to remember (`FrontEnd.finish`).
+public struct EmitRecord: Sendable {
+  /// Every file the build wrote or found up to date, relative to the output folder, with its
+  /// size and mtime right after.
+  public var stamps: [String: FileStamp]
+}
+
 /// The first and last stages of a build for one kind of site: scanning documents into
 /// references, and writing each document back from the build's outcome. Everything in
 /// between (resolve → embed → plan → render → outcome) is shared by every front end.
 public protocol FrontEnd: Sendable {
   associatedtype Document: ScannedDocument
 
-  /// Reads every document of the site; `memo` (watch mode) keeps unchanged ones.
-  func scan(memo: PipelineMemo?) -> ScanResult<Document>
+  /// Where the outputs go and what the build may remove.
+  var layout: OutputLayout { get }
+
+  /// Reads every document of the site; `memo` (watch mode) keeps unchanged ones. CPU-heavy
+  /// reading runs on `workers`, off Swift's cooperative pool.
+  func scan(memo: PipelineMemo?, workers: RenderWorkers) async throws -> ScanResult<Document>
+
+  /// The resolve stage for one document: what each reference points at.
+  func resolve(_ document: Document, with resolver: ReferenceResolver) -> ResolvedDocument<Document>
 
   /// Where `document`'s outputs go.
   func outputPaths(of document: Document) -> OutputPaths
@@ -66,4 +140,17 @@ public protocol FrontEnd: Sendable {
 
   /// Files for the whole site (templates, data), made from the outcome.
   func siteFiles(_ build: BuildOutcome<Document>) throws -> [OutputFile]
+
+  /// After a build (never a check) wrote everything: what the front end keeps for the next
+  /// run, made from the outcome and what was emitted.
+  func finish(_ build: BuildOutcome<Document>, emitted: EmitRecord) throws
+}
+
+extension FrontEnd {
+  /// Markdown's resolution: paths looked up in the content folder and asset roots.
+  public func resolve(_ document: Document, with resolver: ReferenceResolver) -> ResolvedDocument<Document> {
+    resolver.resolve(document)
+  }
+
+  public func finish(_ build: BuildOutcome<Document>, emitted: EmitRecord) throws {}
 }

@@ -10,7 +10,9 @@ public struct MarkdownFrontEnd: FrontEnd {
 
   public init(project: Project) { self.project = project }
 
-  public func scan(memo: PipelineMemo?) -> ScanResult<ScannedPost> {
+  public var layout: OutputLayout { OutputLayout(variantFolder: "static", owned: .folders(Emitter.ownedFolders)) }
+
+  public func scan(memo: PipelineMemo?, workers: RenderWorkers) -> ScanResult<ScannedPost> {
     let scanner = PostScanner(
       extraImageKeys: project.config.frontMatterImageKeys, display: { [project] in project.display($0) })
     var result = ScanResult<ScannedPost>()

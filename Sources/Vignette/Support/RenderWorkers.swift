@@ -38,6 +38,26 @@ public final class RenderWorkers: Sendable {
       queue.add { continuation.resume(with: Result { try job() }) }
     }
   }
+
+  /// Runs `body` on each item on the render threads, as many at once as there are threads,
+  /// and hands each result to `receive` on the calling task as it comes back (in no fixed
+  /// order), so no more than a few results are held at once.
+  public func forEach<Item: Sendable, Result: Sendable>(
+    _ items: [Item], _ body: @escaping @Sendable (Item) throws -> Result, receive: (Result) throws -> Void
+  ) async throws {
+    try await withThrowingTaskGroup(of: Result.self) { group in
+      var iterator = items.makeIterator()
+      func submit() {
+        guard let item = iterator.next() else { return }
+        group.addTask { try await self.run { try body(item) } }
+      }
+      for _ in 0..<count { submit() }
+      while let result = try await group.next() {
+        try receive(result)
+        submit()
+      }
+    }
+  }
 }
 
 /// The jobs waiting for a render thread, and whether the threads should stop.

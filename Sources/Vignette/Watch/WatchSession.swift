@@ -134,7 +134,8 @@ public final class WatchSession: Sendable {
     let (project, memo, base) = state.withLock { ($0.project, $0.memo, $0.siteBase) }
     do {
       let pipeline = Pipeline(project: project, options: options, memo: siteMode ? nil : memo)
-      let report = try await siteMode ? SiteBuild(pipeline: pipeline, base: base).run() : pipeline.run()
+      let report =
+        try await siteMode ? pipeline.run(SiteFrontEnd(project: project, base: base)) : pipeline.run()
       handle(.built(report, changes: changes))
     } catch {
       handle(.failed("\(error)", changes: changes))

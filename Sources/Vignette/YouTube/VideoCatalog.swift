@@ -7,6 +7,13 @@ struct VideoEmbed: Sendable, Hashable {
   var file: String
   var line: Int
   var column: Int
+  /// The post the page was made from (site mode), named in diagnostics.
+  var madeFrom: String? = nil
+
+  /// A diagnostic at this embed.
+  func diagnostic(_ severity: Diagnostic.Severity, _ message: String) -> Diagnostic {
+    Diagnostic(severity, file: file, line: line, column: column, message).madeFrom(madeFrom)
+  }
 }
 
 /// The "videos" stage: for every embedded video, metadata and a poster from the lockfile and
@@ -91,12 +98,12 @@ struct VideoCatalog {
       for embed in places[id]! {
         if let problem = result.problem {
           outcome.diagnostics.append(
-            Diagnostic(.warning, file: embed.file, line: embed.line, column: embed.column, "video \(id): \(problem)"))
+            embed.diagnostic(.warning, "video \(id): \(problem)"))
         }
       }
       for warning in result.warnings {
         outcome.diagnostics.append(
-          Diagnostic(.warning, file: first.file, line: first.line, column: first.column, "video \(id): \(warning)"))
+          first.diagnostic(.warning, "video \(id): \(warning)"))
       }
       if result.missedPoster { missed.append(id) }
       if result.missedPoster && result.entry == nil { unknown.append(id) }
@@ -120,16 +127,16 @@ struct VideoCatalog {
     if let first = known.compactMap({ places[$0]?.first }).min(by: { ($0.file, $0.line) < ($1.file, $1.line) }) {
       let names = known.map { id in outcome.videos[id]?.title.map { "\(id) (\"\($0)\")" } ?? id }
       outcome.diagnostics.append(
-        Diagnostic(
-          .warning, file: first.file, line: first.line, column: first.column,
+        first.diagnostic(
+          .warning,
           "\(why)\(offline ? ", and the cache has" : ";") no poster for \(names.joined(separator: ", ")); shown with the title only"
         ))
     }
     for id in unknown {
       let embed = places[id]!.first!
       outcome.diagnostics.append(
-        Diagnostic(
-          .error, file: embed.file, line: embed.line, column: embed.column,
+        embed.diagnostic(
+          .error,
           "video \(id) is not in \(lockfileDisplay) (\(why)); shown without title or poster; build once with network access to record it"
         ))
     }

@@ -1,0 +1,385 @@
+import Foundation
+import Vips
+
+/// Site mode's front end: a post-build pass over a generator's output folder (`hugo &&
+/// vignette build --site public`), driven by `Pipeline.run` like markdown mode, so it shares
+/// every later stage (resolve → embed → plan → render → outcome → emit) with it: the cache and
+/// remote cache, shards, `gc`, the manifest, diagnostics, `--json`, progress and exit statuses.
+///
+/// Two passes, neither keeping a page: the scan parses every `.html` page on the render
+/// threads, a few at once, and keeps only a summary of each (`SitePageScan`: where its images
+/// and videos are and what they point at); the emit stage parses again just the pages that
+/// change and rewrites them in place (`SiteRewriter`). Variants go beside their sources in the
+/// folder, the facade's files and posters under `vignette/`.
+///
+/// Kept outside the published folder, in the cache folder: `site/pages.json` (`SiteIndex`:
+/// each finished page's summary under its size and mtime, so an unchanged page is not even
+/// read again, and the files Vignette wrote into the folder, the only ones it ever removes)
+/// and `site/manifest.json` (the manifest, with paths relative to the site folder).
+public struct SiteFrontEnd: FrontEnd {
+  public let project: Project
+  /// The configured base (`--base-url`, `baseURL`); pages tell their own otherwise.
+  public let base: SiteBase?
+  /// What the last build left in `site/pages.json`.
+  let index: SiteIndex
+
+  static let facadeFolder = "/vignette"
+  var folder: String { project.output }
+  var indexPath: String { project.cache + "/site/pages.json" }
+
+  public init(project: Project, base: SiteBase?) {
+    self.project = project
+    self.base = base
+    index = SiteIndex.load(from: project.cache + "/site/pages.json")
+  }
+
+  public var layout: OutputLayout {
+    OutputLayout(
+      variantFolder: "", posterFolder: Self.facadeFolder, manifestPath: project.cache + "/site/manifest.json",
+      owned: .files(index.files), reportsPages: true, leavesPassThrough: true)
+  }
+
+  // MARK: Scan
+
+  public func scan(memo: PipelineMemo?, workers: RenderWorkers) async throws -> ScanResult<SitePageScan> {
+    let pages = FileSystem.files(under: folder).filter {
+      $0.lowercased().hasSuffix(".html") && !$0.hasPrefix(String(Self.facadeFolder.dropFirst()) + "/")
+    }
+    var result = ScanResult<SitePageScan>()
+    result.documents.reserveCapacity(pages.count)
+    // An unchanged page is taken from the index without being opened; the others are parsed
+    // on the render threads.
+    var changed: [String] = []
+    for page in pages {
+      let stamp = FileSystem.stamp(folder + "/" + page)
+      if let record = index.pages[page], let stamp, record.stamp == stamp {
+        result.documents.append(SitePageScan(folder: folder, relativePath: page, record: record))
+      } else {
+        changed.append(page)
+      }
+    }
+    try await workers.forEach(changed, { page in scan(page) }, receive: { result.documents.append($0) })
+    return result
+  }
+
+  /// The first pass over one page: what it needs, without keeping the page.
+  func scan(_ relative: String) -> SitePageScan {
+    let file = folder + "/" + relative
+    let display = project.display(file)
+    var scan = SitePageScan(folder: folder, relativePath: relative)
+    // Size and mtime before the page is read: a page the generator writes again while
+    // Vignette runs is never remembered under its new stamp with what the old one had.
+    scan.stamp = FileSystem.stamp(file)
+    guard let data = FileManager.default.contents(atPath: file) else {
+      scan.diagnostics.append(Diagnostic(.error, file: display, "cannot read the page"))
+      return scan
+    }
+    let page = SitePage(path: relative, bytes: [UInt8](data), folder: folder, configuredBase: base)
+    scan.madeFrom = sourcePost(of: relative)
+    for diagnostic in page.diagnostics {
+      var located = diagnostic
+      located.file = display
+      scan.diagnostics.append(located.madeFrom(scan.madeFrom))
+    }
+    let modern = project.config.images.formats.count > 1
+    for image in page.images {
+      // Located where the element Vignette replaces starts (the theme's source-less
+      // <picture>, else the <img>): the same place as its marked <picture> on a later run.
+      var located = image.element
+      if case .replace(_, _, let picture?) = image.action { located = picture }
+      if case .done = image.action, let picture = page.document.enclosing(image.element, "picture") {
+        located = picture
+      }
+      let element = page.document.elements[located]
+      var entry = SitePageScan.Entry(
+        kind: .html, offset: element.startTag.lowerBound, length: element.startTag.count, line: element.line,
+        column: element.column, target: page.document.elements[image.element]["src"] ?? "", status: .ok)
+      switch image.action {
+      case .replace,
+        .addSources where modern:
+        entry.key = SiteRewriter.renderKey(image.action)
+        scan.changes = true
+      case .done(let key):
+        // Rewritten by an earlier run: its marker still tells what it shows.
+        guard !key.isEmpty, !key.hasPrefix("video:") else { continue }
+        entry.key = key
+      case .addSources:
+        entry.status = .skipped
+        entry.message = "srcset kept as written"
+      case .remote:
+        entry.status = .remote
+        entry.message = "remote URL left as written"
+      case .skipped(let why):
+        entry.status = .skipped
+        entry.message = why
+      }
+      if let key = entry.key { entry.target = "/" + SitePageScan.Entry.file(ofKey: key) }
+      scan.entries.append(entry)
+    }
+    for video in page.videos {
+      let element = page.document.elements[video.element]
+      scan.entries.append(
+        SitePageScan.Entry(
+          kind: .youtube, offset: element.startTag.lowerBound, length: element.startTag.count, line: element.line,
+          column: element.column, target: video.id, status: .ok))
+      scan.changes = scan.changes || !video.done
+    }
+    scan.entries.sort { $0.offset < $1.offset }
+    return scan
+  }
+
+  public func resolve(_ page: SitePageScan, with resolver: ReferenceResolver) -> ResolvedDocument<SitePageScan> {
+    // Resolved while scanning, against the page's own address (its base URL, `<base>`).
+    ResolvedDocument(
+      document: page,
+      references: zip(page.references, page.entries).map { reference, entry in
+        ResolvedReference(reference: reference, target: entry.target(in: folder))
+      })
+  }
+
+  // MARK: Emit
+
+  public func outputPaths(of page: SitePageScan) -> OutputPaths {
+    OutputPaths(output: page.relativePath, html: page.relativePath)
+  }
+
+  /// The rewriter, with the content-hashed names of the facade's files.
+  var rewriter: SiteRewriter {
+    SiteRewriter(
+      sizes: project.config.images.sizes,
+      facadeStylesheet: Self.facadeFolder + "/facade.\(Checksum.sha256(Self.stylesheet).prefix(8)).css",
+      facadeScript: Self.facadeFolder + "/facade.\(Checksum.sha256(Self.script).prefix(8)).js")
+  }
+
+  static let stylesheet = Data((SiteRewriter.facadeCSS + "\n").utf8)
+  static let script = Data((VideoFacade.script + "\n").utf8)
+
+  /// The second pass over a page that changes: parsed again (the scan kept nothing of it) and
+  /// rewritten with what its references became. A page the generator wrote again since the
+  /// scan is left for the next run, which reads it afresh.
+  public func outputs(of outcome: DocumentOutcome<SitePageScan>, in build: BuildOutcome<SitePageScan>) throws
+    -> [OutputFile]
+  {
+    let scan = outcome.document
+    guard scan.changes, let stamp = scan.stamp else { return [] }
+    let file = folder + "/" + scan.relativePath
+    guard FileSystem.stamp(file) == stamp, let data = FileManager.default.contents(atPath: file) else { return [] }
+    let page = SitePage(path: scan.relativePath, bytes: [UInt8](data), folder: folder, configuredBase: base)
+    var rendered: [String: RenderedImage] = [:]
+    for (entry, item) in zip(scan.entries, outcome.references) {
+      if let key = entry.key, let image = item.image { rendered[key] = image }
+    }
+    var images: [String: SiteRewriter.Rendered] = [:]
+    for image in page.images {
+      guard let key = SiteRewriter.renderKey(image.action), let renderedImage = rendered[key] else { continue }
+      var files: [String] = []
+      switch image.action {
+      case .replace(let source, _, _): files = [source]
+      case .addSources(_, _, let candidates): files = candidates.map(\.file)
+      default: break
+      }
+      var sizes: [String: Int64] = [:]
+      for name in files { sizes[name] = FileSystem.stamp(folder + "/" + name)?.size }
+      images[key] = SiteRewriter.Rendered(image: renderedImage, fileBytes: sizes)
+    }
+    let rewritten = rewriter.rewrite(page, rendered: images, videos: build.videos)
+    guard rewritten.bytes != page.source.bytes else { return [] }
+    return [OutputFile(scan.relativePath, Data(rewritten.bytes))]
+  }
+
+  /// The facade's stylesheet and script, when a page has a video.
+  public func siteFiles(_ build: BuildOutcome<SitePageScan>) throws -> [OutputFile] {
+    guard !build.videos.isEmpty else { return [] }
+    let rewriter = self.rewriter
+    return [
+      OutputFile(String(rewriter.facadeStylesheet.dropFirst()), Self.stylesheet),
+      OutputFile(String(rewriter.facadeScript.dropFirst()), Self.script),
+    ]
+  }
+
+  /// Writes `site/pages.json`: each finished page (nothing left that a later run could do
+  /// differently) under the stamp it has now, and every file Vignette wrote into the folder.
+  public func finish(_ build: BuildOutcome<SitePageScan>, emitted: EmitRecord) throws {
+    var next = SiteIndex()
+    var pages = Set<String>()
+    for outcome in build.documents {
+      let scan = outcome.document
+      pages.insert(scan.relativePath)
+      if scan.remembered, let record = index.pages[scan.relativePath] {
+        next.pages[scan.relativePath] = record
+        continue
+      }
+      let failed = outcome.references.contains { $0.status == .invalid || $0.status == .missing }
+      guard scan.diagnostics.isEmpty, !failed, var stamp = scan.stamp else { continue }
+      if scan.changes {
+        // Rewritten now: remembered under the stamp Vignette's write gave it.
+        guard let written = emitted.stamps[scan.relativePath] else { continue }
+        stamp = written
+      }
+      next.pages[scan.relativePath] = SiteIndex.Page(stamp: stamp, entries: scan.entries, madeFrom: scan.madeFrom)
+    }
+    next.files = emitted.stamps.filter { !pages.contains($0.key) }
+    try next.save(to: indexPath)
+  }
+
+  /// The post a page was made from, when the content folder has one at the page's path
+  /// (`posts/a/index.html` → `content/posts/a.md`, `content/posts/a/index.md` or `_index.md`).
+  func sourcePost(of path: String) -> String? {
+    var stem = path
+    if stem.hasSuffix("index.html") {
+      stem = String(stem.dropLast("index.html".count))
+    } else if stem.hasSuffix(".html") {
+      stem = String(stem.dropLast(".html".count))
+    }
+    if stem.hasSuffix("/") { stem = String(stem.dropLast()) }
+    var candidates: [String] = []
+    for ext in ["md", "markdown"] {
+      if !stem.isEmpty { candidates.append("\(stem).\(ext)") }
+      candidates += [
+        stem.isEmpty ? "_index.\(ext)" : "\(stem)/index.\(ext)", stem.isEmpty ? "" : "\(stem)/_index.\(ext)",
+      ]
+    }
+    for content in Set([project.content, project.root + "/content"]).sorted() {
+      for candidate in candidates where !candidate.isEmpty {
+        let file = content + "/" + candidate
+        if FileSystem.isFile(file) { return project.display(file) }
+      }
+    }
+    return nil
+  }
+}
+
+/// What site mode's scan keeps of one page: where each image and video is and what it points
+/// at, never the page itself, so memory does not grow with the size of the site.
+public struct SitePageScan: ScannedDocument {
+  /// One image or video of the page, resolved against the page's address.
+  struct Entry: Sendable, Codable, Hashable {
+    var kind: Reference.Kind
+    /// Byte offset and length of the start tag of the element Vignette replaces.
+    var offset: Int
+    var length: Int
+    var line: Int
+    var column: Int
+    /// The URL as written (a video's id); for an image to show, its site path.
+    var target: String
+    /// `ok` for an image or video to show; otherwise why it is left as written.
+    var status: ResolvedTarget.Status
+    var message: String? = nil
+    /// An image's render key (`SiteRewriter.renderKey`): its file relative to the folder and,
+    /// for a theme's `srcset`, the widths it needs.
+    var key: String? = nil
+
+    /// The file (relative to the site folder) of a render key.
+    static func file(ofKey key: String) -> String {
+      String(key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)[0])
+    }
+
+    var reference: Reference {
+      Reference(
+        kind: kind, offset: offset, line: line, column: column, target: target,
+        targetRange: offset..<offset + length)
+    }
+
+    func target(in folder: String) -> Target {
+      if kind == .youtube { return .video(id: target) }
+      guard status == .ok, let key else { return .unprocessed(status, message: message) }
+      let parts = key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+      let file = String(parts[0])
+      let widths = parts.count > 1 ? parts[1].split(separator: ",").compactMap { Int($0) } : nil
+      return .image(file: folder + "/" + file, urlPath: "/" + file, widths: widths)
+    }
+  }
+
+  public var path: String
+  public var relativePath: String
+  var entries: [Entry] = []
+  public var diagnostics: [Diagnostic] = []
+  public var madeFrom: String?
+  /// Has an image or video to rewrite.
+  var changes = false
+  /// Size and mtime before the page was read.
+  var stamp: FileStamp?
+  /// Taken from `pages.json`, not read this time.
+  var remembered = false
+
+  public var references: [Reference] { entries.map(\.reference) }
+
+  init(folder: String, relativePath: String) {
+    path = folder + "/" + relativePath
+    self.relativePath = relativePath
+  }
+
+  init(folder: String, relativePath: String, record: SiteIndex.Page) {
+    self.init(folder: folder, relativePath: relativePath)
+    entries = record.entries
+    madeFrom = record.madeFrom
+    stamp = record.stamp
+    remembered = true
+  }
+}
+
+/// `site/pages.json` in the cache folder.
+struct SiteIndex: Codable, Sendable {
+  /// What site mode remembers of a finished page, under its size and mtime.
+  struct Page: Codable, Sendable, Equatable {
+    var stamp: FileStamp
+    var entries: [SitePageScan.Entry]
+    var madeFrom: String?
+  }
+
+  static let version = 2
+  var version = Self.version
+  /// Finished pages, by path relative to the site folder.
+  var pages: [String: Page] = [:]
+  /// Every file Vignette wrote into the site folder (variants, posters, the facade's files)
+  /// with its stamp then: the only files a later build may remove.
+  var files: [String: FileStamp] = [:]
+
+  /// The index at `path`; empty when there is none or it is of another version.
+  static func load(from path: String) -> SiteIndex {
+    guard let data = FileManager.default.contents(atPath: path),
+      let index = try? JSONDecoder().decode(SiteIndex.self, from: data), index.version == version
+    else { return SiteIndex() }
+    return index
+  }
+
+  /// Written atomically, and only when it changed.
+  func save(to path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    _ = try FileSystem.writeAtomically(encoder.encode(self), to: path)
+  }
+}
+
+extension Pipeline {
+  /// The project for site mode, when `options.site` or the config's `site` asks for it.
+  /// Without a config file at the default path, site mode runs on `{}`.
+  static func siteProject(_ options: BuildOptions) throws(ConfigError) -> (Project, SiteBase?)? {
+    let absolute = FileSystem.canonical(options.configPath)
+    let data = FileManager.default.contents(atPath: absolute)
+    if data == nil && (options.site == nil || options.configPath != "pipeline.json") {
+      return nil  // Markdown mode, or a named config that is missing: Project.load reports it.
+    }
+    let config =
+      try data.map { data throws(ConfigError) in try PipelineConfig.decode(data, file: options.configPath) }
+      ?? PipelineConfig()
+    let root = (absolute as NSString).deletingLastPathComponent
+    let site: String
+    if let flag = options.site {
+      site = flag.hasPrefix("/") ? flag : FileManager.default.currentDirectoryPath + "/" + flag
+    } else if let configured = config.site {
+      site = configured.hasPrefix("/") ? configured : root + "/" + configured
+    } else {
+      return nil
+    }
+    let project = try Project(siteConfig: config, root: root, configFile: options.configPath, site: site)
+    guard let text = options.baseURL ?? config.baseURL else { return (project, nil) }
+    guard let base = SiteBase(url: text) else {
+      throw ConfigError(
+        file: options.baseURL != nil ? "--base-url" : options.configPath,
+        keyPath: options.baseURL != nil ? "" : "baseURL",
+        message: "must be an http or https URL or a path starting with /, found \"\(text)\"")
+    }
+    return (project, base)
+  }
+}
