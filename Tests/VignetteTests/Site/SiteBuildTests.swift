@@ -180,7 +180,7 @@ struct SiteWatchTests {
     options.jobs = 2
     let session = try WatchSession(options: options)
     let box = WatchSessionTests.EventBox()
-    let task = Task { [session, box] in await session.run { box.append($0) } }
+    let task = session.runOnOwnThread { [box] in box.append($0) }
     #expect(
       await eventually(within: .seconds(300)) {
         site.read("public/index.html")?.contains("data-vignette=\"a.jpg\"") == true

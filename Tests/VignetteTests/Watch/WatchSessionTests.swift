@@ -17,7 +17,7 @@ struct WatchSessionTests {
       var options = BuildOptions(configPath: site.path("pipeline.json"))
       options.jobs = 2
       session = try WatchSession(options: options)
-      task = Task { [session, box] in await session.run { box.append($0) } }
+      task = session.runOnOwnThread { [box] in box.append($0) }
     }
 
     var failures: [String] {
