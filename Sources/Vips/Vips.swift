@@ -116,6 +116,31 @@ public enum VipsLibrary {
   /// per-thread arenas; after decoding large images that would grow a build's peak with
   /// the number of images seen rather than the number in flight.
   public static func releaseMemory() { cvips_release_memory() }
+
+  /// Runs `body` on a new thread that libvips treats as one of its own workers, so images
+  /// computed there reuse libvips' per-thread region buffers (on other threads every strip
+  /// of every stage is a new zeroed allocation). For long-lived threads that do libvips work.
+  public static func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+    // Before `start`, libvips' thread machinery does not exist yet: an ordinary thread.
+    if started.load(ordering: .acquiring) {
+      let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+      let started = cvips_thread_start(
+        name, { context in Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue().body() }, context)
+      if started == 0 { return }
+      // libvips could not make a thread: an ordinary one (slower, still correct).
+      Unmanaged<ThreadBody>.fromOpaque(context).release()
+      free(cvips_error_take())
+    }
+    let thread = Thread { body() }
+    thread.stackSize = 8 << 20
+    thread.start()
+  }
+}
+
+/// A thread's work, carried through C as an opaque pointer.
+private final class ThreadBody: Sendable {
+  let body: @Sendable () -> Void
+  init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }
 
 /// A libvips failure, with the operation and libvips' own message.
@@ -325,23 +350,5 @@ public final class VipsImage {
     guard cvips_decode_check(path, failOn.rawValue) == 0 else {
       throw VipsError.take(operation: "decode")
     }
-  }
-}
-
-/// SHA-256 through glib (which libvips brings), so no second crypto library is needed.
-public enum Checksum {
-  /// Lower-case hex SHA-256 of `bytes`.
-  public static func sha256(_ bytes: UnsafeRawBufferPointer) -> String {
-    var hex = [CChar](repeating: 0, count: 65)
-    cvips_sha256_hex(bytes.baseAddress, bytes.count, &hex)
-    return String(cString: hex)
-  }
-
-  public static func sha256(_ data: Data) -> String {
-    data.withUnsafeBytes { sha256($0) }
-  }
-
-  public static func sha256(_ string: String) -> String {
-    sha256(Data(string.utf8))
   }
 }

@@ -16,6 +16,8 @@ void cvips_disable_operation_cache(void);
 void cvips_thread_shutdown(void);
 // Returns freed heap pages to the system (glibc malloc_trim); a no-op elsewhere.
 void cvips_release_memory(void);
+// Starts `body(context)` on a new thread that libvips treats as one of its workers.
+int cvips_thread_start(const char *name, void (*body)(void *), void *context);
 const char *cvips_version_string(void);
 
 // --- error.h: this thread's libvips error text, malloc'd (caller frees); the buffer is cleared.
@@ -127,6 +129,5 @@ int cvips_save_png(VipsImage *in, int compression, void **buf, size_t *len);
 void cvips_free(void *p);
 
 // --- glib, which comes with libvips: SHA-256 of a buffer as 64 hex chars + NUL into `hex`.
-void cvips_sha256_hex(const void *data, size_t len, char *hex);
 
 #endif

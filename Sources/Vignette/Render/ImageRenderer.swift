@@ -56,9 +56,10 @@ public enum ImageRenderer {
     let widths = Set(plan.variants.map(\.width)).sorted(by: >)
     guard let largest = widths.first else { throw VipsError(operation: "plan", message: "no variants planned") }
     let base = try VipsImage.decoded(path: plan.source.file, width: largest)
-    // The decode's buffers are free now; hand them back before the encoders (libaom takes
-    // 250–300 MB for a 1920-px AVIF) so the two peaks do not stack.
-    VipsLibrary.releaseMemory()
+    // The decode's buffers are free now; before an AVIF encoder (libaom takes 250–300 MB for
+    // a 1920-px AVIF) hand them back so the two peaks do not stack. Without AVIF the next
+    // image reuses them, and trimming would only make it fault them in again.
+    if plan.variants.contains(where: { $0.format.encoded == .avif }) { VipsLibrary.releaseMemory() }
     var encoded: [VariantPlan: (Data, Int, Int)] = [:]
     var smallest = base
     for width in widths {

@@ -16,14 +16,7 @@ public final class RenderWorkers: Sendable {
     self.count = max(1, count)
     for index in 0..<self.count {
       let queue = self.queue
-      let thread = Thread {
-        // Named from inside and in at most 15 bytes, the only way the name reaches the OS on
-        // Linux (best effort: it is for backtraces and debuggers only).
-        Thread.current.name = "vg-render-\(index)"
-        queue.drain()
-      }
-      thread.stackSize = 8 << 20
-      thread.start()
+      VipsLibrary.startThread(name: "vg-render-\(index)") { queue.drain() }
     }
   }
 
@@ -97,10 +90,11 @@ private final class JobQueue: @unchecked Sendable {
       let job = jobs.removeFirst()
       condition.unlock()
       job()
-      // libvips keeps per-thread buffers for threads it did not create; release them, and
-      // give the image's memory back so the peak follows the images in flight.
+      // Release libvips' per-thread state for the job's images. Freed memory stays with
+      // glibc for the next job: trimming after every job made each job fault its pages in
+      // again (+1.2 s of kernel time on the wallpaper corpus, bench/run.sh) without lowering
+      // the peak; AVIF, whose encoder peaks high, trims where it matters (`AVIFGate`).
       VipsLibrary.threadDidFinishWork()
-      VipsLibrary.releaseMemory()
     }
   }
 }
@@ -111,13 +105,10 @@ extension RenderWorkers {
   /// header), so that no libvips call ever runs on Swift's cooperative pool.
   public static func runDetached<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-      let thread = Thread {
-        Thread.current.name = "vg-vips"
+      VipsLibrary.startThread(name: "vg-vips") {
         continuation.resume(with: Result { try job() })
         VipsLibrary.threadDidFinishWork()
       }
-      thread.stackSize = 8 << 20
-      thread.start()
     }
   }
 }
