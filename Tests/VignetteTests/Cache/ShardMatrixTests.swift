@@ -186,7 +186,8 @@ struct RemoteBuildTests {
     let server = try WebDAVServer()
     defer { server.stop() }
     let publisher = try SiteClone(site, "publisher")
-    #expect(try await publisher.vignette(["build", "--remote-cache", server.url]).0 == 0)
+    let published = try await publisher.vignette(["build", "--remote-cache", server.url])
+    #expect(published.0 == 0, "\(published.2)")
     for name in server.stored where name.hasPrefix("cas/") {
       var data = try Data(contentsOf: URL(fileURLWithPath: server.store + "/" + name))
       data[data.count - 1] ^= 0x55
