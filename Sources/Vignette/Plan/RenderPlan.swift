@@ -61,6 +61,9 @@ public struct RenderPlan: Sendable, Hashable {
   public var key: String
   public var quality: ImageSettings.Quality
   public var effort: ImageSettings.Effort
+
+  /// Whether any variant is an AVIF encode (whose encoder peaks high: see `AVIFGate`).
+  var encodesAVIF: Bool { variants.contains { $0.format == .avif } }
 }
 
 /// Decides which variants a source gets.

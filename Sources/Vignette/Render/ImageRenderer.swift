@@ -59,7 +59,7 @@ public enum ImageRenderer {
     // The decode's buffers are free now; before an AVIF encoder (libaom takes 250–300 MB for
     // a 1920-px AVIF) hand them back so the two peaks do not stack. Without AVIF the next
     // image reuses them, and trimming would only make it fault them in again.
-    if plan.variants.contains(where: { $0.format.encoded == .avif }) { VipsLibrary.releaseMemory() }
+    if plan.encodesAVIF { VipsLibrary.releaseMemory() }
     var encoded: [VariantPlan: (Data, Int, Int)] = [:]
     var smallest = base
     for width in widths {

@@ -110,7 +110,11 @@ struct RenderStage {
         group.addTask { [mode, cache, workers, avif] in
           do {
             return (
-              key, plan, .success(try await workers.run { try Self.render(plan, mode: mode, cache: cache, avif: avif) })
+              key, plan,
+              .success(
+                try await workers.run(releasingMemory: plan.encodesAVIF) {
+                  try Self.render(plan, mode: mode, cache: cache, avif: avif)
+                })
             )
           } catch {
             return (key, plan, .failure(error))

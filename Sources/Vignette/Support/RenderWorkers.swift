@@ -25,10 +25,19 @@ public final class RenderWorkers: Sendable {
   /// Stops the threads once queued work has run.
   public func shutdown() { queue.stop() }
 
-  /// Runs `job` on a render thread and returns its result.
-  public func run<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
+  /// Runs `job` on a render thread and returns its result. With `releasingMemory`, the memory
+  /// the job freed goes back to the system before the thread takes its next job (for jobs
+  /// with an AVIF encode, whose memory would otherwise stay in this thread's glibc arena while
+  /// the other threads' encoders allocate theirs).
+  public func run<T: Sendable>(releasingMemory: Bool = false, _ job: @escaping @Sendable () throws -> T)
+    async throws -> T
+  {
     try await withCheckedThrowingContinuation { continuation in
-      queue.add { continuation.resume(with: Result { try job() }) }
+      queue.add {
+        let result = Result { try job() }
+        if releasingMemory { VipsLibrary.releaseMemory() }
+        continuation.resume(with: result)
+      }
     }
   }
 
