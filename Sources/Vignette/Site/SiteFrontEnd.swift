@@ -219,7 +219,8 @@ public struct SiteFrontEnd: FrontEnd {
       next.pages[scan.relativePath] = SiteIndex.Page(stamp: stamp, entries: scan.entries, madeFrom: scan.madeFrom)
     }
     next.files = emitted.stamps.filter { !pages.contains($0.key) }
-    try next.save(to: indexPath)
+    // A no-op run leaves it as it was: not even encoded again.
+    if next != index || !FileSystem.isFile(indexPath) { try next.save(to: indexPath) }
   }
 
   /// The post a page was made from, when the content folder has one at the page's path
@@ -319,7 +320,7 @@ public struct SitePageScan: ScannedDocument {
 }
 
 /// `site/pages.json` in the cache folder.
-struct SiteIndex: Codable, Sendable {
+struct SiteIndex: Codable, Sendable, Equatable {
   /// What site mode remembers of a finished page, under its size and mtime.
   struct Page: Codable, Sendable, Equatable {
     var stamp: FileStamp
