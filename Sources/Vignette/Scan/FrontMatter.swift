@@ -1,3 +1,7 @@
+// Front matter parsed with the real parsers (TOMLKit, Yams, Foundation's JSON). One thing is
+// done by hand: Yams refuses a YAML mapping that sets a key twice, and has no option to keep
+// the last value as Hugo's YAML library does, so `YAMLMappingLines` finds the earlier entries
+// of a key Yams names and blanks them out before Yams loads the text again.
 import Foundation
 import TOMLKit
 import Yams
@@ -16,6 +20,9 @@ public struct FrontMatter: Sendable {
   public var values: FrontMatterValue?
   /// Why the block did not parse, with the offset it points at.
   public var parseError: (offset: Int, message: String)?
+  /// What Hugo accepts but the author most likely did not mean (a YAML key set twice in one
+  /// mapping), with the offset it points at.
+  public var warnings: [(offset: Int, message: String)] = []
 
   public var title: String? { values?["title"]?.string }
 
@@ -95,7 +102,21 @@ public struct FrontMatter: Sendable {
 
   private mutating func parse(_ source: SourceText) {
     do {
-      values = try Self.decode(source[contentRange], as: format)
+      guard format == .yaml else {
+        values = try Self.decode(source[contentRange], as: format)
+        return
+      }
+      let (value, repeats) = try Self.loadYAML(source[contentRange])
+      values = value
+      let firstLine = source.position(of: contentRange.lowerBound).line
+      for repeated in repeats {
+        let (ignored, taken) = (firstLine + repeated.ignoredLine - 1, firstLine + repeated.takenLine - 1)
+        warnings.append(
+          (
+            source.offset(line: taken, column: repeated.column),
+            "front matter key \"\(repeated.key)\" is set on line \(ignored) and again here, on line \(taken); Hugo takes the last one and ignores line \(ignored), and so does Vignette"
+          ))
+      }
     } catch let error as TOMLParseError {
       let offset = source.offset(
         line: contentRange.isEmpty
@@ -124,8 +145,42 @@ public struct FrontMatter: Sendable {
   static func decode(_ text: String, as format: Format) throws -> FrontMatterValue {
     switch format {
     case .toml: return plain(try TOMLTable(string: text))
-    case .yaml: return try Yams.load(yaml: text).map(plainYAML) ?? .table([:])
+    case .yaml: return try loadYAML(text).value
     case .json: return plainJSON(try JSONSerialization.jsonObject(with: Data(text.utf8)))
+    }
+  }
+
+  /// A key a YAML mapping sets more than once: Hugo's YAML library takes the last value
+  /// (checked with Hugo 0.111: `title: a` then `title: b` gives the title `b`, and a repeated
+  /// `cover:` mapping replaces the first whole), where Yams refuses the document. Lines and
+  /// column are 1-based, in the text given.
+  struct RepeatedKey: Equatable {
+    var key: String
+    var ignoredLine: Int
+    var takenLine: Int
+    var column: Int
+  }
+
+  /// Loads YAML as Hugo does: when Yams refuses a block mapping for a repeated key, every
+  /// earlier entry of that key in that mapping is blanked out (lines kept, so positions stay
+  /// true) and the text loaded again; each blanked entry is returned. Yams has no option to
+  /// keep the last value itself. A repeat this cannot find in the text (a flow mapping
+  /// `{a: 1, a: 2}`) is still an error.
+  static func loadYAML(_ text: String) throws -> (value: FrontMatterValue, repeats: [RepeatedKey]) {
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var repeats: [RepeatedKey] = []
+    while true {
+      do {
+        let value = try Yams.load(yaml: lines.joined(separator: "\n")).map(plainYAML) ?? .table([:])
+        return (value, repeats.sorted { ($0.takenLine, $0.ignoredLine) < ($1.takenLine, $1.ignoredLine) })
+      } catch YamlError.duplicatedKeysInMapping(let keys, let context) {
+        let blanked = YAMLMappingLines(lines).blankEarlierEntries(of: keys, keyAt: context.mark)
+        guard !blanked.repeats.isEmpty else {
+          throw YamlError.duplicatedKeysInMapping(duplicates: keys, context: context)
+        }
+        lines = blanked.lines
+        repeats += blanked.repeats
+      }
     }
   }
 
@@ -173,6 +228,87 @@ public struct FrontMatter: Sendable {
     case let number as NSNumber: return .number(number.doubleValue)
     default: return .string("\(value)")
     }
+  }
+}
+
+/// The lines of a YAML document, read for the block mappings in them: which lines are keys
+/// of the mapping whose keys start at a column, and where each entry ends. Only used to find
+/// the entries of a repeated key (see `FrontMatter.loadYAML`); the values come from Yams.
+private struct YAMLMappingLines {
+  var lines: [String]
+
+  init(_ lines: [String]) { self.lines = lines }
+
+  /// 0-based column of the first non-blank character; nil for a blank or comment line.
+  func indent(_ index: Int) -> Int? {
+    let scalars = Array(lines[index].unicodeScalars)
+    guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" && $0 != "\r" }), scalars[first] != "#"
+    else { return nil }
+    return first
+  }
+
+  /// 0-based column where the line's key would start: after its indentation and any `- `
+  /// sequence-item markers.
+  func keyColumn(_ index: Int) -> Int? {
+    guard var column = indent(index) else { return nil }
+    let scalars = Array(lines[index].unicodeScalars)
+    while column + 1 < scalars.count, scalars[column] == "-", scalars[column + 1] == " " {
+      column += 2
+      while column < scalars.count, scalars[column] == " " { column += 1 }
+    }
+    return column
+  }
+
+  /// Whether the line holds `key` (bare or quoted) at `column`, followed by `:` and a blank.
+  func holds(_ key: String, at column: Int, line index: Int) -> Bool {
+    let rest = String(String.UnicodeScalarView(lines[index].unicodeScalars.dropFirst(column)))
+    for form in [key, "\"\(key)\"", "'\(key)'"] where rest.hasPrefix(form) {
+      let after = rest.dropFirst(form.count).drop { $0 == " " || $0 == "\t" }
+      if after.first == ":", after.dropFirst().first.map({ $0 == " " || $0 == "\t" || $0 == "\r" }) ?? true {
+        return true
+      }
+    }
+    return false
+  }
+
+  /// Blanks out every entry but the last of each of `keys` in the block mapping whose key
+  /// Yams marked (1-based line and column). Nothing when the repeats are not all found.
+  func blankEarlierEntries(of keys: [String], keyAt mark: Mark) -> (lines: [String], repeats: [FrontMatter.RepeatedKey])
+  {
+    let column = mark.column - 1
+    let markLine = mark.line - 1
+    guard lines.indices.contains(markLine), keyColumn(markLine) == column else { return (lines, []) }
+    // The mapping's lines: those around the marked key indented at least as deep, and above
+    // them the line of the `- ` item whose first key it is, if any.
+    var first = markLine
+    while first > 0 {
+      let above = indent(first - 1)
+      if above == nil || above! >= column {
+        first -= 1
+      } else {
+        if keyColumn(first - 1) == column { first -= 1 }
+        break
+      }
+    }
+    var last = markLine
+    while last + 1 < lines.count, (indent(last + 1) ?? column) >= column { last += 1 }
+    let keyLines = (first...last).filter { keyColumn($0) == column }
+    var result = lines
+    var repeats: [FrontMatter.RepeatedKey] = []
+    for key in keys {
+      let entries = keyLines.filter { holds(key, at: column, line: $0) }
+      guard entries.count > 1, let taken = entries.last else { return (lines, []) }
+      for entry in entries.dropLast() {
+        // The entry runs to the mapping's next key; on an item's first line, the `- ` that
+        // opens the item stays.
+        let next = keyLines.first { $0 > entry } ?? last + 1
+        result[entry] = String(String.UnicodeScalarView(lines[entry].unicodeScalars.prefix(column)))
+        for line in (entry + 1)..<next { result[line] = "" }
+        repeats.append(
+          FrontMatter.RepeatedKey(key: key, ignoredLine: entry + 1, takenLine: taken + 1, column: column + 1))
+      }
+    }
+    return (result, repeats)
   }
 }
 

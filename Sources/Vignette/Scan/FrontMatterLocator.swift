@@ -105,10 +105,18 @@ struct FrontMatterLocator {
     var region = content
     var parentIndent = -1
     for component in path {
-      let candidates = lines(in: region)
+      // Below a parent key, the rest of the parent's own line holds no key.
+      let startsMidLine = region.lowerBound > content.lowerBound && bytes[region.lowerBound - 1] != 0x0A
+      let candidates = Array(lines(in: region).dropFirst(startsMidLine ? 1 : 0))
+      // The mapping's keys stand at the indentation of its first line; a key set twice is
+      // taken from its last line, as Hugo does (see `FrontMatter.loadYAML`).
+      let keyIndent = candidates.first {
+        !$0.isBlank && $0.indent > parentIndent && bytes[$0.text] != UInt8(ascii: "#")
+      }?.indent
       guard
-        let (index, line, after) = candidates.enumerated().lazy.compactMap({ index, line -> (Int, Line, Int)? in
-          guard !line.isBlank, line.indent > parentIndent,
+        let (index, line, after) = candidates.enumerated().reversed().lazy.compactMap({
+          index, line -> (Int, Line, Int)? in
+          guard !line.isBlank, line.indent == keyIndent,
             let after = key(component, at: line.text, separator: UInt8(ascii: ":"))
           else { return nil }
           return (index, line, after)

@@ -40,6 +40,7 @@ public struct PostScanner: Sendable {
       report(.error, error.offset, error.message)
     }
     if let failure = frontMatter?.parseError { report(.error, failure.offset, failure.message) }
+    for warning in frontMatter?.warnings ?? [] { report(.warning, warning.offset, warning.message) }
     let bodyStart = frontMatter?.range.upperBound ?? 0
 
     // Shortcodes, as Hugo's lexer sees the body.

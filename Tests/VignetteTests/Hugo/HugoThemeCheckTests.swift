@@ -89,6 +89,109 @@ import Testing
     #expect(warning.message.contains("looks front-matter images up as page resources"))
   }
 
+  /// The check alone, with `environment` in place of the process's (where Hugo's module
+  /// cache is).
+  static func check(_ site: TestSite, environment: [String: String]) throws -> [Diagnostic] {
+    let project = try Project.load(configPath: site.path("pipeline.json"))
+    let posts = MarkdownFrontEnd(project: project).scan(memo: nil).documents
+    return HugoThemeCheck.warnings(project: project, posts: posts, environment: environment)
+  }
+
+  @Test("a theme module vendored into _vendor/ (hugo mod vendor) is inspected, and the modules it imports")
+  func vendoredModule() throws {
+    let site = try Self.hugoSite(
+      config: "hugo.toml",
+      """
+      baseURL = "https://example.org/"
+      [module]
+      [[module.imports]]
+      path = "github.com/someone/paper-theme"
+      [[module.imports]]
+      path = "github.com/someone/unused"
+      disable = true
+
+      """)
+    try site.write(
+      "_vendor/github.com/someone/paper-theme/layouts/shortcodes/figure.html", "<figure class=\"paper\"></figure>\n")
+    try site.write(
+      "_vendor/github.com/someone/paper-theme/config.yaml",
+      "module:\n  imports:\n    - path: github.com/someone/gallery\n")
+    try site.write(
+      "_vendor/github.com/someone/gallery/layouts/_default/_markup/render-image.html", "<a class=\"gallery\"></a>\n")
+    try site.write("content/a.md", "# A\n\n{{< figure src=\"/images/photo.jpg\" >}}\n\n![p](/images/photo.jpg)\n")
+    let warnings = try Self.check(site, environment: [:])
+    #expect(
+      warnings.map(\.file) == [
+        "_vendor/github.com/someone/paper-theme/layouts/shortcodes/figure.html",
+        "_vendor/github.com/someone/gallery/layouts/_default/_markup/render-image.html",
+      ], "\(warnings)")
+    #expect(warnings.first?.message.hasPrefix("the module github.com/someone/paper-theme's figure shortcode") == true)
+    #expect(warnings.allSatisfy { $0.message.contains("vignette build --site public") })
+  }
+
+  @Test(
+    "a theme module in Hugo's module cache: HUGO_CACHEDIR, the user cache folder, TMPDIR; named by module and version",
+    arguments: [
+      ("HUGO_CACHEDIR", "hc"), ("XDG_CACHE_HOME", "xdg/hugo_cache"), ("HOME", "home/.cache/hugo_cache"),
+      ("TMPDIR", "tmp/hugo_cache"),
+    ])
+  func moduleCache(variable: String, cache: String) throws {
+    let site = try Self.hugoSite(
+      config: "config.yaml",
+      "baseURL: https://example.org/\nmodule:\n  imports:\n    - path: github.com/Someone/PaperTheme\n")
+    try site.write(
+      "go.mod", "module example.org/site\n\ngo 1.20\n\nrequire github.com/Someone/PaperTheme v1.2.0 // indirect\n")
+    let module = "\(cache)/modules/filecache/modules/pkg/mod/github.com/!someone/!paper!theme@v1.2.0"
+    try site.write(module + "/layouts/_default/_markup/render-image.html", "<img class=\"paper\">\n")
+    // Another version in the cache is not the one go.mod asks for.
+    try site.write(
+      "\(cache)/modules/filecache/modules/pkg/mod/github.com/!someone/!paper!theme@v1.1.0/layouts/shortcodes/figure.html",
+      "<figure></figure>\n")
+    try site.write("content/a.md", "# A\n\n![p](/images/photo.jpg)\n\n{{< figure src=\"/images/photo.jpg\" >}}\n")
+    // The variable names the cache itself, or the folder Hugo puts `hugo_cache` in.
+    let environment = [variable: site.path(variable == "HUGO_CACHEDIR" ? cache : String(cache.prefix { $0 != "/" }))]
+    let warnings = try Self.check(site, environment: environment)
+    #expect(
+      warnings.map(\.file) == ["github.com/Someone/PaperTheme@v1.2.0/layouts/_default/_markup/render-image.html"],
+      "\(warnings)")
+    #expect(warnings.first?.message.hasPrefix("the module github.com/Someone/PaperTheme's image render hook") == true)
+    #expect(warnings.allSatisfy { !$0.description.contains(site.root) }, "no path of the build machine")
+  }
+
+  @Test("theme = a module path inside a repository, found with the config's cacheDir and no go.mod")
+  func themeModulePathWithCacheDir() throws {
+    let site = try Self.hugoSite(
+      config: "hugo.json",
+      #"{"baseURL": "https://example.org/", "theme": "github.com/a/b/theme", "cacheDir": "hcache"}"#)
+    try site.write(
+      "hcache/modules/filecache/modules/pkg/mod/github.com/a/b@v0.0.0-20240101000000-abcdef123456/theme/layouts/shortcodes/youtube.html",
+      "<div></div>\n")
+    try site.write("content/a.md", "# A\n\n{{< youtube dQw4w9WgXcQ >}}\n")
+    let warnings = try Self.check(site, environment: [:])
+    #expect(
+      warnings.map(\.file) == [
+        "github.com/a/b@v0.0.0-20240101000000-abcdef123456/theme/layouts/shortcodes/youtube.html"
+      ], "\(warnings)")
+    #expect(warnings.first?.message.hasPrefix("the theme github.com/a/b/theme's youtube shortcode") == true)
+  }
+
+  @Test("a declared module that is on disk nowhere: a warning at its line that it could not be inspected")
+  func moduleNotOnDisk() throws {
+    let site = try Self.hugoSite(
+      config: "hugo.toml",
+      "baseURL = \"https://example.org/\"\n[module]\n  [[module.imports]]\n    path = \"github.com/x/gone\"\n")
+    try site.write("content/a.md", "# A\n\n![p](/images/photo.jpg)\n")
+    let empty = try TestSite("empty-cache")
+    let warnings = try Self.check(site, environment: ["HUGO_CACHEDIR": empty.root, "TMPDIR": empty.root])
+    #expect(warnings.count == 1, "\(warnings)")
+    let warning = try #require(warnings.first)
+    #expect(
+      warning.description.hasPrefix("hugo.toml:4:13: warning: github.com/x/gone is not on disk where Hugo keeps it"))
+    #expect(warning.message.contains("could not check it") && warning.message.contains("hugo mod vendor"))
+    #expect(warning.message.contains("vignette build --site public"))
+    #expect(!warning.description.contains(empty.root))
+  }
+
   /// A copy of one of Tests/themes' example sites, set up for markdown mode as the README's
   /// mounts section says (`"content": "content"`).
   static func themedSite(_ theme: String) throws -> TestSite {
