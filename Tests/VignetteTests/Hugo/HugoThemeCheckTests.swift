@@ -93,7 +93,9 @@ import Testing
   /// cache is).
   static func check(_ site: TestSite, environment: [String: String]) throws -> [Diagnostic] {
     let project = try Project.load(configPath: site.path("pipeline.json"))
-    let posts = MarkdownFrontEnd(project: project).scan(memo: nil).documents
+    let workers = RenderWorkers(count: 1)
+    defer { workers.shutdown() }
+    let posts = MarkdownFrontEnd(project: project).scan(memo: nil, workers: workers).documents
     return HugoThemeCheck.warnings(project: project, posts: posts, environment: environment)
   }
 
