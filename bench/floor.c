@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <vips/vips.h>
+#include <vips/vector.h>
 #include <webp/mux.h>
 
 enum { MAX_WIDTHS = 16, MAX_FORMATS = 4 };
@@ -300,6 +301,9 @@ static void usage(void) {
 
 int main(int argc, char **argv) {
   if (VIPS_INIT(argv[0])) vips_error_exit(NULL);
+  // As Vignette does (Sources/CVipsShim/cvips.c): no liborc, whose code memory races on
+  // libvips 8.14; the floor pays what Vignette pays.
+  vips_vector_set_enabled(FALSE);
   vips_concurrency_set(1);
   vips_cache_set_max(0);
   vips_cache_set_max_mem(0);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <vips/vips.h>
+#include <vips/vector.h>
 #include <webp/mux.h>
 #include <zlib.h>
 
@@ -137,11 +138,19 @@ char *cvips_capture_end(void) {
 // ---------------------------------------------------------------- setup
 int cvips_init(const char *argv0) {
   if (VIPS_INIT(argv0)) return -1;
+  // No liborc: its run-time compiled code lives in a shared code-memory list that liborc
+  // 0.4.33 frees and merges without a lock (libvips 8.14's reducev compiles and frees a
+  // program per resize). It crashed a 20,000-image build in liborc after ~8,000 images, and
+  // the test suite under load on a render thread (the race sharp and fotomat reported).
+  // libvips computes the same operations in C, with slightly different rounding (hence
+  // engine version 5).
+  vips_vector_set_enabled(FALSE);
   g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, log_handler, NULL);
   return 0;
 }
 void cvips_set_concurrency(int threads) { vips_concurrency_set(threads); }
 int cvips_get_concurrency(void) { return vips_concurrency_get(); }
+int cvips_vector_enabled(void) { return vips_vector_isenabled(); }
 void cvips_disable_operation_cache(void) {
   vips_cache_set_max(0);
   vips_cache_set_max_mem(0);

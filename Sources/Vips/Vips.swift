@@ -23,6 +23,10 @@ public enum VipsLibrary {
     if let threads { cvips_set_concurrency(Int32(threads)) }
   }
 
+  /// Whether libvips runs liborc's run-time compiled vector code. Always false once
+  /// started: liborc 0.4.33 frees compiled code without a lock and crashed large builds.
+  public static var usesVectorCode: Bool { cvips_vector_enabled() != 0 }
+
   /// The number of threads libvips uses inside one pipeline.
   public static var threads: Int { Int(cvips_get_concurrency()) }
 
@@ -124,9 +128,9 @@ public enum VipsLibrary {
     // Before `start`, libvips' thread machinery does not exist yet: an ordinary thread.
     if started.load(ordering: .acquiring) {
       let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-      let started = cvips_thread_start(
+      let status = cvips_thread_start(
         name, { context in Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue().body() }, context)
-      if started == 0 { return }
+      if status == 0 { return }
       // libvips could not make a thread: an ordinary one (slower, still correct).
       Unmanaged<ThreadBody>.fromOpaque(context).release()
       free(cvips_error_take())

@@ -8,6 +8,12 @@ import Vips
 /// bad image and goes on; a cache never hands back stale variants; outputs are reproducible.
 @Suite("Image engine: safety and cache")
 struct ImageEngineSafetyTests {
+  @Test("libvips runs without liborc's compiled code, whose code memory races on 8.14 (it crashed render threads)")
+  func noVectorCode() throws {
+    try VipsLibrary.start()
+    #expect(!VipsLibrary.usesVectorCode)
+  }
+
   @Test("A header claiming 50000×50000 pixels is refused from the header, before any decode")
   func maxPixels() async throws {
     let site = try TestSite()

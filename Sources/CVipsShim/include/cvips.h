@@ -12,6 +12,8 @@ typedef struct _VipsImage VipsImage;
 int cvips_init(const char *argv0);
 void cvips_set_concurrency(int threads);
 int cvips_get_concurrency(void);
+// Whether libvips runs liborc-compiled vector code (off: see cvips_init).
+int cvips_vector_enabled(void);
 void cvips_disable_operation_cache(void);
 void cvips_thread_shutdown(void);
 // Returns freed heap pages to the system (glibc malloc_trim); a no-op elsewhere.
