@@ -473,6 +473,11 @@ def attribute_problems(before, after):
         elif name in THEME_ATTRIBUTES or name.startswith("data-"):
             if kept != value:
                 problems.append(f"{name}={value!r} became {kept!r}")
+    # An event handler the theme did not write (`onload="…"`) is inline script: a strict
+    # Content-Security-Policy blocks it.
+    for name in sorted(after):
+        if name.lower().startswith("on") and name not in before:
+            problems.append(f"inline event handler {name} added")
     for part in ("query", "fragment"):
         old = getattr(urllib.parse.urlsplit(before.get("src") or ""), part)
         new = getattr(urllib.parse.urlsplit(after.get("src") or ""), part)

@@ -81,6 +81,9 @@ def test_attribute_rules():
     assert sitecheck.attribute_problems(before, lost) == [
         "class b lost", "style margin: 0 lost", "loading='lazy' became None", "data-x='1' became None",
         "src fragment 'center' became ''"]
+    handler = dict(kept, onload="this.style.background='none'")
+    assert sitecheck.attribute_problems(before, handler) == ["inline event handler onload added"]
+    assert sitecheck.attribute_problems(dict(before, onload="x()"), dict(kept, onload="x()")) == []
 
 
 def test_original_is_lightest_only_when_every_variant_is_larger(tmp_path):

@@ -102,14 +102,19 @@ public struct PictureMarkup: Sendable {
     if let imgClass { attributes.append("class=\"\(HTMLText.escape(imgClass))\"") }
     attributes.append(eager ? "fetchpriority=\"high\"" : "loading=\"lazy\"")
     attributes.append("decoding=\"async\"")
-    // Opaque images only: the picture paints over it, with no script (CSP-safe).
-    if let placeholder = image.placeholder {
-      attributes.append("style=\"\(HTMLText.escape(placeholder.style))\"")
-    }
+    if let placeholder = Self.placeholderAttribute(image) { attributes.append(placeholder) }
     var html = pictureStart
     for format in image.formats.dropLast() { html += source(format, image.candidates(format), sizes: sizes) }
     html += "<img \(attributes.joined(separator: " "))></picture>"
     return html
+  }
+
+  /// The `style` attribute that shows `image`'s placeholder behind the `<img>` until the
+  /// picture paints over it, or nil when it has none (images with transparency). No script
+  /// and no event handler, so a Content-Security-Policy without `'unsafe-inline'` allows it;
+  /// markdown and site mode both write it this way.
+  static func placeholderAttribute(_ image: RenderedImage) -> String? {
+    image.placeholder.map { "style=\"\(HTMLText.escape($0.style))\"" }
   }
 
   /// `srcset` of `variants` with `w` descriptors.

@@ -210,8 +210,9 @@ public struct SiteRewriter: Sendable {
       added += " width=\"\(Int((Double(height) * Double(image.width) / Double(image.height)).rounded()))\""
     default: break
     }
-    if let placeholder = image.placeholder, img.attribute("style") == nil, img.attribute("onload") == nil {
-      added += " style=\"\(HTMLText.escape(placeholder.style))\" onload=\"this.style.background='none'\""
+    // The theme's own style wins: no placeholder then.
+    if img.attribute("style") == nil, let placeholder = PictureMarkup.placeholderAttribute(image) {
+      added += " " + placeholder
     }
     // The theme's tag as written, with the new src (query and fragment kept) and the
     // added attributes after its last one.

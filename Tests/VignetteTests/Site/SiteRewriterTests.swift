@@ -199,6 +199,30 @@ import Testing
     let again = rewriter.rewrite(second, rendered: rendered(second, folder: folder), videos: Self.videos)
     #expect(again.bytes == outcome.bytes)
   }
+
+  /// The placeholder is the `<img>`'s background alone, as in markdown mode: no `onload` or
+  /// other inline script, which a Content-Security-Policy without `'unsafe-inline'` blocks.
+  /// A theme's own `style` is never overridden.
+  @Test func placeholderNeedsNoInlineScript() throws {
+    let site = try site()
+    let page = try scan(site)
+    let outcome = rewriter.rewrite(
+      page, rendered: rendered(page, folder: FileSystem.canonical(site.path("public"))), videos: Self.videos)
+    let after = HTMLDocument.parse(outcome.bytes)
+    let images = after.elements.indices.filter { index in
+      after.elements[index].tag == "img"
+        && after.ancestors(of: index).contains { after.elements[$0].attribute("data-vignette") != nil }
+    }
+    #expect(images.count >= 6)
+    for index in images {
+      let img = after.elements[index]
+      #expect(!img.attributes.contains { $0.name.hasPrefix("on") }, "\(img["alt"] ?? "")")
+    }
+    let styles = images.compactMap { after.elements[$0]["style"] }
+    #expect(styles.contains("background-color:#336699"))
+    let themed = after.elements.first { $0.tag == "img" && $0["alt"] == "self-closed, spaced" }
+    #expect(themed?["style"] == "border: 1px solid")
+  }
 }
 
 @Suite struct SiteAddressTests {
