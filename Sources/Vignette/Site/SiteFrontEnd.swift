@@ -94,16 +94,21 @@ public struct SiteFrontEnd: FrontEnd {
       var entry = SitePageScan.Entry(
         kind: .html, offset: element.startTag.lowerBound, length: element.startTag.count, line: element.line,
         column: element.column, target: page.document.elements[image.element]["src"] ?? "", status: .ok)
+      // One entry per render the image needs (a density srcset's files are rendered each
+      // at its own size), all at the element.
+      var keys: [String] = []
       switch image.action {
       case .replace,
-        .addSources where modern:
-        entry.key = SiteRewriter.renderKey(image.action)
+        .addSources where modern,
+        .addDensitySources where modern:
+        keys = SiteRewriter.renderKeys(image.action)
         scan.changes = true
-      case .done(let key):
-        // Rewritten by an earlier run: its marker still tells what it shows.
-        guard !key.isEmpty, !key.hasPrefix("video:") else { continue }
-        entry.key = key
-      case .addSources:
+      case .done(let done):
+        // Rewritten by an earlier run: its marker (or the density srcset it kept) still
+        // tells what it shows.
+        keys = done.filter { !$0.isEmpty && !$0.hasPrefix("video:") }
+        guard !keys.isEmpty else { continue }
+      case .addSources, .addDensitySources:
         entry.status = .skipped
         entry.message = "srcset kept as written"
       case .remote:
@@ -113,8 +118,15 @@ public struct SiteFrontEnd: FrontEnd {
         entry.status = .skipped
         entry.message = why
       }
-      if let key = entry.key { entry.target = "/" + SitePageScan.Entry.file(ofKey: key) }
-      scan.entries.append(entry)
+      guard !keys.isEmpty else {
+        scan.entries.append(entry)
+        continue
+      }
+      for key in keys {
+        entry.key = key
+        entry.target = "/" + SitePageScan.Entry.file(ofKey: key)
+        scan.entries.append(entry)
+      }
     }
     for video in page.videos {
       let element = page.document.elements[video.element]
@@ -171,16 +183,11 @@ public struct SiteFrontEnd: FrontEnd {
     }
     var images: [String: SiteRewriter.Rendered] = [:]
     for image in page.images {
-      guard let key = SiteRewriter.renderKey(image.action), let renderedImage = rendered[key] else { continue }
-      var files: [String] = []
-      switch image.action {
-      case .replace(let source, _, _): files = [source]
-      case .addSources(_, _, let candidates): files = candidates.map(\.file)
-      default: break
-      }
+      let keys = SiteRewriter.renderKeys(image.action).filter { rendered[$0] != nil }
+      guard !keys.isEmpty else { continue }
       var sizes: [String: Int64] = [:]
-      for name in files { sizes[name] = FileSystem.stamp(folder + "/" + name)?.size }
-      images[key] = SiteRewriter.Rendered(image: renderedImage, fileBytes: sizes)
+      for name in image.action.themeFiles { sizes[name] = FileSystem.stamp(folder + "/" + name)?.size }
+      for key in keys { images[key] = SiteRewriter.Rendered(image: rendered[key]!, fileBytes: sizes) }
     }
     let rewritten = rewriter.rewrite(page, rendered: images, videos: build.videos)
     guard rewritten.bytes != page.source.bytes else { return [] }
@@ -266,8 +273,9 @@ public struct SitePageScan: ScannedDocument {
     /// `ok` for an image or video to show; otherwise why it is left as written.
     var status: ResolvedTarget.Status
     var message: String? = nil
-    /// An image's render key (`SiteRewriter.renderKey`): its file relative to the folder and,
-    /// for a theme's `srcset`, the widths it needs.
+    /// An image's render key (one of `SiteRewriter.renderKeys`): its file relative to the
+    /// folder and, for a theme's `srcset`, the widths it needs (none: the file at its own size,
+    /// for a density `srcset`).
     var key: String? = nil
 
     /// The file (relative to the site folder) of a render key.
@@ -328,7 +336,9 @@ struct SiteIndex: Codable, Sendable, Equatable {
     var madeFrom: String?
   }
 
-  static let version = 2
+  /// 3: an `<img>` in a theme `<picture>` with sources and density `srcset`s are rewritten,
+  /// so pages an older version remembered as finished are read again.
+  static let version = 3
   var version = Self.version
   /// Finished pages, by path relative to the site folder.
   var pages: [String: Page] = [:]

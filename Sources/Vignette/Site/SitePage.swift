@@ -25,24 +25,52 @@ public struct SitePage: Sendable {
   }
 
   public enum Action: Sendable, Hashable {
-    /// Becomes a `<picture>` made from `file` (a bare `<img>`, or one in the theme's
-    /// `<picture>` that has no `<source>`: `picture` is then that element's index).
+    /// Becomes a `<picture>` made from `file` (a bare `<img>`, or the `<img>` of the theme's
+    /// own `<picture>`: `picture` is then that element's index, and Vignette's `<source>`s go
+    /// after the theme's, see `SiteRewriter`).
     case replace(file: String, urlPath: String, picture: Int?)
     /// Has a `srcset` with width descriptors, all local: keeps it and gains modern-format
     /// `<source>`s at the same widths, made from the widest candidate.
     case addSources(file: String, urlPath: String, candidates: [Candidate])
-    /// Inside Vignette's own markup from an earlier run, which names the render it shows
-    /// (`SiteRewriter.renderKey`) in its marker's value.
-    case done(key: String)
+    /// Has a `srcset` with density descriptors (`1x`, `2x`), all local: keeps it and gains
+    /// modern-format `<source>`s with the same descriptors, each candidate's file rendered at
+    /// its own size. Narrowest density first; the `1x` one is there (the `src` when the
+    /// `srcset` has none).
+    case addDensitySources(candidates: [DensityCandidate])
+    /// Inside Vignette's own markup from an earlier run: the renders it shows
+    /// (`SiteRewriter.renderKeys`), named by its marker's value, or for a density `srcset`
+    /// (which the `<img>` keeps as the theme wrote it) read from that `srcset` again.
+    case done(keys: [String])
     /// Left as written, for the reason given (counted, never an error).
     case remote
     case skipped(String)
+
+    /// The files of the site the theme's markup points at, whose sizes no added candidate
+    /// may exceed.
+    public var themeFiles: [String] {
+      switch self {
+      case .replace(let file, _, _): [file]
+      case .addSources(_, _, let candidates): candidates.map(\.file)
+      case .addDensitySources(let candidates): candidates.map(\.file)
+      default: []
+      }
+    }
   }
 
   /// A `srcset` candidate with a width descriptor.
   public struct Candidate: Sendable, Hashable {
     public var file: String
     public var width: Int
+  }
+
+  /// A `srcset` candidate with a density descriptor (or the `src`, the implied `1x`).
+  public struct DensityCandidate: Sendable, Hashable {
+    public var file: String
+    /// The URL as the page wrote it (character references decoded).
+    public var url: String
+    /// The density (`2` for `2x`) and its descriptor as written.
+    public var density: Double
+    public var descriptor: String
   }
 
   /// A YouTube `<iframe>` that becomes the facade (or, `done`, a facade an earlier run made).
@@ -99,7 +127,10 @@ public struct SitePage: Sendable {
     let img = document.elements[index]
     let ancestors = document.ancestors(of: index).map { document.elements[$0] }
     if let marked = ancestors.first(where: { $0.tag == "picture" && $0.attribute(Self.marker) != nil }) {
-      return .done(key: marked[Self.marker] ?? "")
+      if let srcset = img["srcset"], let candidates = densityCandidates(srcset, src: img["src"]) {
+        return .done(keys: SiteRewriter.renderKeys(.addDensitySources(candidates: candidates)))
+      }
+      return .done(keys: [marked[Self.marker] ?? ""])
     }
     for lazy in ["data-src", "data-srcset", "data-lazy-src", "data-original"] where img.attribute(lazy) != nil {
       return .skipped("loaded by the theme's script (\(lazy))")
@@ -116,12 +147,10 @@ public struct SitePage: Sendable {
     if let picture, index != document.children(of: picture).last(where: { document.elements[$0].tag == "img" }) {
       return .skipped("not the picture's image")
     }
-    if let picture, document.children(of: picture).contains(where: { document.elements[$0].tag == "source" }) {
-      return .skipped("the theme's <picture> has its own sources")
-    }
     if let picture, document.elements[picture].endTag == nil { return .skipped("<picture> is not closed") }
     guard let srcset = img["srcset"] else { return .replace(file: file, urlPath: urlPath, picture: picture) }
     guard picture == nil else { return .skipped("srcset inside the theme's <picture>") }
+    if let density = densityCandidates(srcset, src: src) { return .addDensitySources(candidates: density) }
     var candidates: [Candidate] = []
     for candidate in Self.srcsetCandidates(srcset) {
       guard let descriptor = candidate.descriptor, descriptor.hasSuffix("w"), let width = Int(descriptor.dropLast()),
@@ -132,6 +161,28 @@ public struct SitePage: Sendable {
     guard let widest = candidates.max(by: { $0.width < $1.width }) else { return .skipped("empty srcset") }
     return .addSources(
       file: widest.file, urlPath: "/" + widest.file, candidates: candidates.sorted { $0.width < $1.width })
+  }
+
+  /// The candidates of a `srcset` written with density descriptors only (none means `1x`),
+  /// each a local file, no density twice, with `src` as the `1x` when the `srcset` has none
+  /// (as the HTML standard's source set is built); nil for anything else.
+  private func densityCandidates(_ srcset: String, src: String?) -> [DensityCandidate]? {
+    var candidates: [DensityCandidate] = []
+    func add(_ url: String, _ descriptor: String) -> Bool {
+      guard descriptor.hasSuffix("x"), let density = Double(descriptor.dropLast()), density.isFinite, density > 0,
+        !candidates.contains(where: { $0.density == density }), case .local(let file, _) = address.resolve(url),
+        !["svg", "svgz", "ico"].contains((file as NSString).pathExtension.lowercased())
+      else { return false }
+      candidates.append(DensityCandidate(file: file, url: url, density: density, descriptor: descriptor))
+      return true
+    }
+    for candidate in Self.srcsetCandidates(srcset) {
+      guard add(candidate.url, candidate.descriptor ?? "1x") else { return nil }
+    }
+    if !candidates.contains(where: { $0.density == 1 }) {
+      guard let src, add(src, "1x") else { return nil }
+    }
+    return candidates.sorted { $0.density < $1.density }
   }
 
   /// Resolves a URL of the element at `index`, with a diagnostic for a local URL that names

@@ -49,18 +49,20 @@ public struct SiteRewriter: Sendable {
     public var videos = 0
   }
 
-  /// The key under which site mode renders an image's request (a file, and for a `srcset`
-  /// the widths it needs).
-  public static func renderKey(_ action: SitePage.Action) -> String? {
+  /// The keys under which site mode renders an image's requests: a file; for a `srcset` with
+  /// widths, the file and the widths it needs (`a.jpg|480,960`); for one with densities, each
+  /// candidate's file at its own size only (`a.jpg|`).
+  public static func renderKeys(_ action: SitePage.Action) -> [String] {
     switch action {
-    case .replace(let file, _, _): return file
+    case .replace(let file, _, _): return [file]
     case .addSources(let file, _, let candidates):
-      return file + "|" + candidates.map { String($0.width) }.joined(separator: ",")
-    default: return nil
+      return [file + "|" + candidates.map { String($0.width) }.joined(separator: ",")]
+    case .addDensitySources(let candidates): return candidates.map { $0.file + "|" }
+    default: return []
     }
   }
 
-  /// The bytes of `page` with every image in `rendered` (by `renderKey`) and every video in
+  /// The bytes of `page` with every image in `rendered` (by `renderKeys`) and every video in
   /// `videos` (by id) rewritten.
   public func rewrite(_ page: SitePage, rendered: [String: Rendered], videos: [String: Video]) -> Outcome {
     let bytes = page.source.bytes
@@ -68,11 +70,15 @@ public struct SiteRewriter: Sendable {
     var edits: [(range: Range<Int>, text: String)] = []
     var outcome = Outcome(bytes: bytes)
     for image in page.images {
-      guard let key = Self.renderKey(image.action), let result = rendered[key] else { continue }
+      let keys = Self.renderKeys(image.action)
+      guard let key = keys.first, let result = rendered[key] else { continue }
       let img = elements[image.element]
       switch image.action {
       case .replace(let file, _, let picture):
-        guard let markup = replacement(img, bytes: bytes, result: result, file: file, key: key, picture: picture)
+        let hidden = picture.map { Self.formatsHidden(bySourcesOf: $0, before: image.element, in: page.document) }
+        guard
+          let markup = replacement(
+            img, bytes: bytes, result: result, file: file, key: key, picture: picture, hidden: hidden ?? [])
         else { continue }
         if let picture {
           let start = elements[picture]
@@ -85,6 +91,13 @@ public struct SiteRewriter: Sendable {
         guard let sources = addedSources(img, bytes: bytes, result: result, candidates: candidates) else { continue }
         edits.append(
           (img.startTag, "<picture \(Self.marker(key))>" + sources + text(bytes, img.startTag) + "</picture>"))
+        outcome.images += 1
+      case .addDensitySources(let candidates):
+        let results = keys.compactMap { rendered[$0] }
+        guard results.count == candidates.count,
+          let tag = densityMarkup(img, bytes: bytes, results: results, candidates: candidates)
+        else { continue }
+        edits.append((img.startTag, "<picture \(Self.marker(key))>" + tag + "</picture>"))
         outcome.images += 1
       default:
         continue
@@ -165,11 +178,14 @@ public struct SiteRewriter: Sendable {
     return raw
   }
 
-  /// `<picture>` markup for a bare `<img>` (or the `<img>` of the theme's source-less
-  /// `<picture>`, whose own start and end tags then stay): modern-format `<source>`s and the
-  /// theme's `<img>` with a new `src`, `srcset`, `sizes`, `width`, `height` and placeholder.
+  /// `<picture>` markup for a bare `<img>` (or the `<img>` of the theme's own `<picture>`,
+  /// whose start and end tags and `<source>`s then stay, Vignette's `<source>`s going right
+  /// before the `<img>`, after the theme's): modern-format `<source>`s (none of a format in
+  /// `hidden`) and the theme's `<img>` with a new `src`, `srcset`, `sizes`, `width`, `height`
+  /// and placeholder.
   func replacement(
-    _ img: HTMLElement, bytes: [UInt8], result: Rendered, file: String, key: String, picture: Int?
+    _ img: HTMLElement, bytes: [UInt8], result: Rendered, file: String, key: String, picture: Int?,
+    hidden: Set<VariantFormat> = []
   ) -> String? {
     guard let src = img.attribute("src") else { return nil }
     let image = result.image
@@ -189,7 +205,7 @@ public struct SiteRewriter: Sendable {
     let themeSizes = img["sizes"]
     let markup = PictureMarkup(urlPrefix: "", sizes: themeSizes ?? sizes, folderURL: String(folder))
     var html = picture == nil ? "<picture \(Self.marker(key))>" : ""
-    for format in image.formats.dropLast() {
+    for format in image.formats.dropLast() where !hidden.contains(format) {
       let variants = image.candidates(format)
       guard !variants.isEmpty, variants.allSatisfy({ Int64($0.bytes) <= original }) else { continue }
       html += markup.source(format, variants, sizes: themeSizes ?? sizes)
@@ -200,16 +216,7 @@ public struct SiteRewriter: Sendable {
       added += " srcset=\"\(markup.srcset(fallback))\""
       if themeSizes == nil { added += " sizes=\"\(HTMLText.escape(sizes))\"" }
     }
-    let width = img["width"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    let height = img["height"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    switch (width, height, img.attribute("width"), img.attribute("height")) {
-    case (_, _, nil, nil): added += " width=\"\(image.width)\" height=\"\(image.height)\""
-    case (let width?, _, _, nil) where image.width > 0:
-      added += " height=\"\(Int((Double(width) * Double(image.height) / Double(image.width)).rounded()))\""
-    case (_, let height?, nil, _) where image.height > 0:
-      added += " width=\"\(Int((Double(height) * Double(image.width) / Double(image.height)).rounded()))\""
-    default: break
-    }
+    added += Self.sizeAttributes(img, width: image.width, height: image.height)
     // The theme's own style wins: no placeholder then.
     if img.attribute("style") == nil, let placeholder = PictureMarkup.placeholderAttribute(image) {
       added += " " + placeholder
@@ -225,6 +232,85 @@ public struct SiteRewriter: Sendable {
       }, to: Array(bytes[tag]))
     html += String(decoding: edited, as: UTF8.self)
     return picture == nil ? html + "</picture>" : html
+  }
+
+  /// ` width="…" height="…"` for an `<img>` showing an image of `width` × `height` pixels:
+  /// both when the theme wrote neither, the missing one from the aspect ratio when it wrote
+  /// one (a number), nothing when it wrote both.
+  static func sizeAttributes(_ img: HTMLElement, width: Int, height: Int) -> String {
+    let themeWidth = img["width"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    let themeHeight = img["height"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    switch (themeWidth, themeHeight, img.attribute("width"), img.attribute("height")) {
+    case (_, _, nil, nil): return " width=\"\(width)\" height=\"\(height)\""
+    case (let themeWidth?, _, _, nil) where width > 0:
+      return " height=\"\(Int((Double(themeWidth) * Double(height) / Double(width)).rounded()))\""
+    case (_, let themeHeight?, nil, _) where height > 0:
+      return " width=\"\(Int((Double(themeHeight) * Double(width) / Double(height)).rounded()))\""
+    default: return ""
+    }
+  }
+
+  /// MIME types of the theme's `<source>`s that make a Vignette `<source>` of a modern format
+  /// after them useless: every browser that decodes AVIF or WebP also takes a source of one
+  /// of these types (or of no type).
+  static let typesEveryModernBrowserTakes: Set<String> = [
+    "", "image/jpeg", "image/png", "image/gif", "image/webp", "image/svg+xml",
+  ]
+
+  /// The formats whose Vignette `<source>` would never be chosen after the theme's `<source>`s
+  /// of `picture` (those before the `<img>` at `img`). The HTML standard's selection takes the
+  /// first `<source>` whose `media` matches and whose `type` the browser supports, so sources
+  /// added after the theme's never change what a browser picks for any of the theme's media
+  /// conditions; they only apply where none of the theme's does. A theme `<source>` without
+  /// `media` (or with an empty one, or `all`) and with a `srcset` always applies where its
+  /// type is supported: after one whose type every AVIF and WebP browser supports, nothing of
+  /// Vignette's would ever be chosen; after one of type AVIF, Vignette's AVIF would not.
+  static func formatsHidden(bySourcesOf picture: Int, before img: Int, in document: HTMLDocument) -> Set<VariantFormat>
+  {
+    var hidden: Set<VariantFormat> = []
+    for index in document.children(of: picture) where index < img && document.elements[index].tag == "source" {
+      let source = document.elements[index]
+      let media = (source["media"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+      guard source.attribute("srcset") != nil, media.isEmpty || media == "all" else { continue }
+      let type =
+        (source["type"] ?? "").split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first
+        .map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() } ?? ""
+      if typesEveryModernBrowserTakes.contains(type) { return Set(VariantFormat.allCases) }
+      for format in VariantFormat.allCases where format.mimeType == type { hidden.insert(format) }
+    }
+    return hidden
+  }
+
+  /// The theme's `<img>` with a density `srcset`, kept as written after modern-format
+  /// `<source>`s with the same descriptors (each candidate's file rendered at its own size),
+  /// and with `width`/`height` from the `1x` image when the theme wrote none. A format is left
+  /// out when any of its files would be heavier than the theme's file it was made from, or
+  /// missing; nil when no format is left.
+  func densityMarkup(
+    _ img: HTMLElement, bytes: [UInt8], results: [Rendered], candidates: [SitePage.DensityCandidate]
+  ) -> String? {
+    guard let formats = results.first?.image.formats,
+      let oneX = candidates.firstIndex(where: { $0.density == 1 })
+    else { return nil }
+    var html = ""
+    for format in formats {
+      var entries: [String] = []
+      for (candidate, result) in zip(candidates, results) {
+        guard let variant = result.image.candidates(format).last,
+          Int64(variant.bytes) <= result.fileBytes[candidate.file] ?? 0
+        else { break }
+        let markup = PictureMarkup(
+          urlPrefix: "", sizes: sizes, folderURL: HTMLText.escape(String(SiteAddress.split(candidate.url).folder)))
+        entries.append(markup.url(variant) + " " + HTMLText.escape(candidate.descriptor))
+      }
+      guard entries.count == candidates.count else { continue }
+      html += "<source type=\"\(format.mimeType)\" srcset=\"\(entries.joined(separator: ", "))\">"
+    }
+    guard !html.isEmpty else { return nil }
+    let tag = img.startTag
+    let added = Self.sizeAttributes(img, width: results[oneX].image.width, height: results[oneX].image.height)
+    let insertAt = img.attributes.last!.range.upperBound - tag.lowerBound
+    return html + String(decoding: Self.apply([(insertAt..<insertAt, added)], to: Array(bytes[tag])), as: UTF8.self)
   }
 
   /// Modern-format `<source>`s for an `<img>` whose `srcset` the theme wrote, at the theme's

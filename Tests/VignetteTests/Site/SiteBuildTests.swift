@@ -149,6 +149,52 @@ import Vips
     #expect(again.diagnostics.contains { $0.severity == .error && $0.file == "public/other.html" })
   }
 
+  @Test(
+    "a density srcset gains AVIF/WebP sources with the same descriptors, each file at its own size; the theme's picture keeps its sources first"
+  )
+  func densitySrcsetAndTheThemesPictureWithSources() async throws {
+    let site = try TestSite()
+    try site.config(#"{"site": "public", "youtube": {"offline": true}, "images": {"formats": ["webp", "auto"]}}"#)
+    try site.image("public/images/photo.jpg", width: 400, height: 300)
+    try site.image("public/images/photo@2x.jpg", width: 800, height: 600)
+    try site.image("public/images/crop.jpg", width: 300, height: 300)
+    let themeSource = #"<source media="(max-width: 600px)" srcset="images/crop.jpg">"#
+    try site.write(
+      "public/index.html",
+      """
+      <img src="images/photo.jpg" srcset="images/photo@2x.jpg 2x" alt="density">
+      <picture>\(themeSource)<img src="images/photo@2x.jpg" alt="art"></picture>
+
+      """)
+    let report = try await site.build()
+    #expect(!report.diagnostics.hasErrors, "\(report.diagnostics)")
+    let html = try #require(site.read("public/index.html"))
+    let document = HTMLDocument.parse(Array(html.utf8))
+    let sources = document.elements.filter { $0.tag == "source" && $0["type"] == "image/webp" }
+    #expect(sources.count == 2, "\(html)")
+    let density = try #require(sources.first)
+    let candidates = SitePage.srcsetCandidates(density["srcset"] ?? "")
+    #expect(candidates.map(\.descriptor) == ["1x", "2x"])
+    #expect(candidates.map(\.url).allSatisfy { $0.hasPrefix("images/photo") && $0.hasSuffix(".webp") })
+    // Each candidate's file at its own size: 400 and 800 pixels wide.
+    for (candidate, width) in zip(candidates, [400, 800]) {
+      let header = try ImageHeader(path: site.path("public/" + candidate.url))
+      #expect(header.width == width)
+    }
+    let imgs = document.elements.filter { $0.tag == "img" }
+    #expect(imgs[0]["srcset"] == "images/photo@2x.jpg 2x" && imgs[0]["src"] == "images/photo.jpg")
+    #expect((imgs[0]["width"], imgs[0]["height"]) == ("400", "300"))
+    // The theme's source stays first, as written; Vignette's follow it.
+    #expect(
+      html.contains("<picture data-vignette=\"images/photo@2x.jpg\">" + themeSource + "<source type=\"image/webp\""))
+    #expect(imgs[1]["srcset"] != nil && (imgs[1]["width"], imgs[1]["height"]) == ("800", "600"))
+
+    let again = try await site.build()
+    #expect(again.written == 0 && again.rendered == 0)
+    #expect(site.read("public/index.html") == html)
+    #expect(try await site.build(check: true).differences.isEmpty)
+  }
+
   @Test func siteFlagWithoutAnyConfigFile() async throws {
     let site = try TestSite()
     try site.image("public/images/wide.jpg", width: 300, height: 200)

@@ -5,7 +5,8 @@ import Testing
 @testable import Vignette
 
 /// The hard-case page (`Fixtures/site/public/posts/hard/index.html`): every quoting, images in
-/// links, the theme's `<picture>` with and without sources, a theme `srcset`, a sub-path base
+/// links, the theme's `<picture>` with and without sources (art direction, a type every browser
+/// takes, an AVIF one), a theme `srcset` with widths and with densities, a sub-path base
 /// URL from the canonical link, absolute and remote URLs, `<noscript>` copies, inline SVG,
 /// comments, `<template>`, `<pre>`, RCDATA and YouTube iframes in a theme's wrapper. Rendered
 /// images are stand-ins here (no libvips), so the golden output depends on nothing else.
@@ -20,6 +21,7 @@ import Testing
     try site.write("public/" + Self.page, html)
     for (name, bytes) in [
       ("a.jpg", 200_000), ("b.png", 90_000), ("a-480.jpg", 30_000), ("a-960.jpg", 70_000), ("a.webp", 50_000),
+      ("a.avif", 40_000), ("b@2x.png", 20_000),
     ] {
       try site.write("public/images/" + name, Data(count: bytes))
     }
@@ -39,42 +41,52 @@ import Testing
     }
   }
 
+  /// Pixel sizes of the stand-in files, for renders at a file's own size.
+  static let sizes = ["a.jpg": (1920, 1080), "a-960.jpg": (960, 540), "b.png": (800, 600), "b@2x.png": (1600, 1200)]
+
   /// Stand-in renders for every request the page makes.
   func rendered(_ page: SitePage, folder: String) -> [String: SiteRewriter.Rendered] {
     var result: [String: SiteRewriter.Rendered] = [:]
     let placeholder = Placeholder(color: "#336699", preview: nil)
     for image in page.images {
-      guard let key = SiteRewriter.renderKey(image.action) else { continue }
-      let image: RenderedImage
-      var files: [String] = []
-      switch page.images.first(where: { SiteRewriter.renderKey($0.action) == key })!.action {
-      case .replace(let file, _, _) where file.hasSuffix("a.jpg"):
-        files = [file]
-        image = RenderedImage(
-          width: 1920, height: 1080,
-          variants: Self.variants(
-            "a", folder: "/images/", widths: [480, 960, 1920], ratio: 0.5625, formats: [.avif, .webp, .jpeg]),
-          placeholder: placeholder)
-      case .replace(let file, _, _):
-        files = [file]
-        image = RenderedImage(
-          width: 800, height: 600,
-          variants: Self.variants(
-            "b", folder: "/images/", widths: [480, 800], ratio: 0.75, formats: [.avif, .webp, .png]),
-          placeholder: placeholder)
-      case .addSources(_, _, let candidates):
-        files = candidates.map(\.file)
-        image = RenderedImage(
-          width: 960, height: 540,
-          variants: Self.variants(
-            "a-960", folder: "/images/", widths: [480, 960], ratio: 0.5625, formats: [.avif, .webp]),
-          placeholder: placeholder)
-      default:
-        continue
+      for key in SiteRewriter.renderKeys(image.action) {
+        let rendered: RenderedImage
+        switch image.action {
+        case .replace(let file, _, _) where file.hasSuffix("a.jpg"):
+          rendered = RenderedImage(
+            width: 1920, height: 1080,
+            variants: Self.variants(
+              "a", folder: "/images/", widths: [480, 960, 1920], ratio: 0.5625, formats: [.avif, .webp, .jpeg]),
+            placeholder: placeholder)
+        case .replace:
+          rendered = RenderedImage(
+            width: 800, height: 600,
+            variants: Self.variants(
+              "b", folder: "/images/", widths: [480, 800], ratio: 0.75, formats: [.avif, .webp, .png]),
+            placeholder: placeholder)
+        case .addSources:
+          rendered = RenderedImage(
+            width: 960, height: 540,
+            variants: Self.variants(
+              "a-960", folder: "/images/", widths: [480, 960], ratio: 0.5625, formats: [.avif, .webp]),
+            placeholder: placeholder)
+        case .addDensitySources:
+          // Each candidate's file at its own size, in the modern formats only.
+          let name = String(key.dropLast().split(separator: "/").last!)
+          let (width, height) = Self.sizes[name]!
+          rendered = RenderedImage(
+            width: width, height: height,
+            variants: Self.variants(
+              String(name.split(separator: ".")[0]), folder: "/images/", widths: [width],
+              ratio: Double(height) / Double(width), formats: [.avif, .webp]),
+            placeholder: placeholder)
+        default:
+          continue
+        }
+        var bytes: [String: Int64] = [:]
+        for file in image.action.themeFiles { bytes[file] = FileSystem.stamp(folder + "/" + file)?.size }
+        result[key] = SiteRewriter.Rendered(image: rendered, fileBytes: bytes)
       }
-      var bytes: [String: Int64] = [:]
-      for file in files { bytes[file] = FileSystem.stamp(folder + "/" + file)?.size }
-      result[key] = SiteRewriter.Rendered(image: image, fileBytes: bytes)
     }
     return result
   }
@@ -115,22 +127,39 @@ import Testing
       return
     }
     #expect(page.document.elements[picture].tag == "picture")
-    #expect(action("theme picture with sources") == .skipped("the theme's <picture> has its own sources"))
+    for alt in ["theme picture with sources", "theme art direction", "theme avif source"] {
+      guard case .replace(_, _, let picture?) = action(alt) else {
+        Issue.record("the img of the theme's picture with sources (\(alt)) is not replaced")
+        continue
+      }
+      #expect(page.document.elements[picture].tag == "picture")
+    }
     #expect(
       action("theme srcset")
         == .addSources(
           file: "images/a-960.jpg", urlPath: "/images/a-960.jpg",
           candidates: [.init(file: "images/a-480.jpg", width: 480), .init(file: "images/a-960.jpg", width: 960)]))
-    #expect(action("density srcset") == .skipped("srcset kept as written"))
+    #expect(
+      action("density srcset")
+        == .addDensitySources(candidates: [
+          .init(file: "images/a.jpg", url: "/blog/images/a.jpg", density: 1, descriptor: "1x"),
+          .init(file: "images/a-960.jpg", url: "/blog/images/a-960.jpg", density: 2, descriptor: "2x"),
+        ]))
+    #expect(
+      action("density without 1x")
+        == .addDensitySources(candidates: [
+          .init(file: "images/b.png", url: "/blog/images/b.png", density: 1, descriptor: "1x"),
+          .init(file: "images/b@2x.png", url: "/blog/images/b@2x.png", density: 2, descriptor: "2x"),
+        ]))
     #expect(action("remote") == .remote)
     #expect(action("outside the base path") == .remote)
     #expect(action("inline") == .skipped("not a local file"))
     #expect(action("script lazy") == .skipped("loaded by the theme's script (data-src)"))
     #expect(action("template") == nil, "images in <template> are not the page's")
-    #expect(page.images.count == 15, "text in <pre>, <textarea>, comments and <style> is never an image")
+    #expect(page.images.count == 18, "text in <pre>, <textarea>, comments and <style> is never an image")
     #expect(
       page.diagnostics.map(\.description) == [
-        "posts/hard/index.html:23:1: warning: image \"/blog/images/missing.jpg\" not found in the site folder; left as written"
+        "posts/hard/index.html:26:1: warning: image \"/blog/images/missing.jpg\" not found in the site folder; left as written"
       ])
     #expect(page.videos.map(\.id) == ["GBl2DSOL7bw", "dQw4w9WgXcQ"])
     #expect(page.videos.first?.start == 42 && page.videos.first?.end == 60)
@@ -148,7 +177,7 @@ import Testing
     }
     let expected = try String(contentsOfFile: golden, encoding: .utf8)
     #expect(output == expected, "set VIGNETTE_UPDATE_GOLDEN=1 to rewrite the golden file after checking it")
-    #expect(outcome.images == 8 && outcome.videos == 2)
+    #expect(outcome.images == 13 && outcome.videos == 2)
 
     // Independently of the rewriter's bookkeeping: parse the output, cut out Vignette's
     // elements (marked pictures, facades, the linked files), cut the elements they replaced
@@ -158,7 +187,7 @@ import Testing
       page.images.compactMap { image -> Range<Int>? in
         switch image.action {
         case .replace(_, _, let picture?): return page.document.elements[picture].range
-        case .replace, .addSources: return page.document.elements[image.element].startTag
+        case .replace, .addSources, .addDensitySources: return page.document.elements[image.element].startTag
         default: return nil
         }
       } + page.videos.map { page.document.elements[$0.element].range }
@@ -194,7 +223,13 @@ import Testing
     let folder = FileSystem.canonical(site.path("public"))
     let outcome = rewriter.rewrite(first, rendered: rendered(first, folder: folder), videos: Self.videos)
     let second = SitePage(path: Self.page, bytes: outcome.bytes, folder: folder, configuredBase: nil)
-    #expect(second.images.allSatisfy { SiteRewriter.renderKey($0.action) == nil })
+    #expect(second.images.allSatisfy { SiteRewriter.renderKeys($0.action).isEmpty })
+    // A later run still knows every file a marked picture shows, a density srcset's too.
+    let done = second.images.compactMap { image -> [String]? in
+      if case .done(let keys) = image.action { return keys } else { return nil }
+    }
+    #expect(
+      done.contains(["images/a.jpg|", "images/a-960.jpg|"]) && done.contains(["images/b.png|", "images/b@2x.png|"]))
     #expect(second.videos.allSatisfy(\.done) && second.videos.count == 2)
     let again = rewriter.rewrite(second, rendered: rendered(second, folder: folder), videos: Self.videos)
     #expect(again.bytes == outcome.bytes)
