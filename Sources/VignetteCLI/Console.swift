@@ -130,6 +130,7 @@ struct Console {
     if r.uploaded > 0 {
       line += "; \(r.uploaded) published to the remote cache (\(bytes.string(fromByteCount: r.bytesUploaded)))"
     }
+    if r.onRemote > 0 { line += "; \(r.onRemote) already in the remote cache" }
     if let shard = r.shard {
       line = "Shard \(shard): " + line + "; \(r.otherShards) left to the other shards; no output written"
     } else if !checkOnly {

@@ -61,6 +61,9 @@ public struct BuildReport: Sendable, Codable {
   public var videos = 0
   /// Output files written, and stale ones removed.
   public var written = 0
+  /// Documents whose outputs were made again; the others were unchanged since the build
+  /// that wrote them and were neither rendered nor compared.
+  public var documentsWritten = 0
   public var removed = 0
   /// Bytes of the sources, and of the variants made from them.
   public var bytesIn: Int64 = 0
@@ -73,6 +76,8 @@ public struct BuildReport: Sendable, Codable {
   public var differences: [String] = []
   /// Sources whose renders came from the remote cache, and renders published to it.
   public var downloaded = 0
+  /// Shards: sources the remote cache already held, neither downloaded nor rendered.
+  public var onRemote = 0
   public var uploaded = 0
   /// Bytes received from and sent to the remote cache.
   public var bytesDownloaded: Int64 = 0

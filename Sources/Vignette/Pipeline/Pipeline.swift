@@ -125,6 +125,7 @@ public final class Pipeline: Sendable {
       report.rendered = rendered.rendered
       report.reused = rendered.reused
       report.downloaded = rendered.downloaded
+      report.onRemote = rendered.onRemote
     }
     if let remote {
       let counts = remote.statistics
@@ -191,6 +192,22 @@ public final class Pipeline: Sendable {
       display: { [project] in project.display($0) }, progress: options.progress)
   }
 
+  /// The digest of `document`'s outputs (`EmitDigest`), nil when its front end gives no input
+  /// digest; watch mode's memo keeps it while the document and its references' outcomes stay
+  /// the same.
+  private func emitDigest<F: FrontEnd>(
+    of document: DocumentOutcome<F.Document>, frontEnd: F, siteHasVideos: Bool, context: String
+  ) -> String? {
+    let compute = {
+      frontEnd.inputDigest(of: document.document).map {
+        EmitDigest.of(document, input: $0, siteHasVideos: siteHasVideos, context: context)
+      }
+    }
+    guard let memo, let scan = memo.serial(of: document.document.path) else { return compute() }
+    let key = PipelineMemo.EmitKey(scan: scan, references: document.references, siteHasVideos: siteHasVideos)
+    return memo.emitDigest(document.document.relativePath, key: key, compute: compute)
+  }
+
   /// The emit stage: every variant, every document's outputs (made in parallel on the render
   /// threads, written as each comes back), the site's files and the manifest, all derived
   /// from `outcome`; then what no longer belongs is removed.
@@ -211,28 +228,35 @@ public final class Pipeline: Sendable {
       report.bytesIn += rendered.source.bytes
     }
     let siteHasVideos = !outcome.videos.isEmpty
-    var pending: [(document: DocumentOutcome<F.Document>, key: PipelineMemo.EmitKey?)] = []
+    // Outputs still what their inputs make are kept, not made again (`EmitIndex`); check
+    // mode compares every output with what a build would write.
+    let index: EmitIndex? =
+      options.checkOnly ? nil : memo?.emitIndex(folder: project.cache) ?? EmitIndex(folder: project.cache)
+    let context = EmitDigest.context(project)
+    var pending: [(document: DocumentOutcome<F.Document>, digest: String?)] = []
     for document in outcome.documents {
-      let key = memo?.serial(of: document.document.path).map {
-        PipelineMemo.EmitKey(scan: $0, references: document.references, siteHasVideos: siteHasVideos)
-      }
-      if let memo, let key,
-        let kept = memo.emitted(document.document.relativePath, key: key, outputFolder: project.output)
-      {
+      let relative = document.document.relativePath
+      let digest =
+        index == nil
+        ? nil : emitDigest(of: document, frontEnd: frontEnd, siteHasVideos: siteHasVideos, context: context)
+      if let index, let digest, let kept = index.kept(relative, digest: digest, outputFolder: project.output) {
         for path in kept { emitter.expect(path) }
         continue
       }
-      pending.append((document, key))
+      pending.append((document, digest))
     }
+    report.documentsWritten = pending.count
     try await workers.forEach(pending) { item in
       (item, try frontEnd.outputs(of: item.document, in: outcome))
     } receive: { item, files in
       for file in files { try emitter.file(file.path, file.data) }
-      if let memo, let key = item.key {
-        memo.remember(
-          item.document.document.relativePath, key: key, outputs: files.map(\.path), outputFolder: project.output)
+      if let index, let digest = item.digest {
+        index.remember(
+          item.document.document.relativePath, digest: digest, outputs: files.map(\.path),
+          outputFolder: project.output)
       }
     }
+    index?.retain(Set(outcome.documents.map(\.document.relativePath)))
     let manifest = try Manifest(outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath)
       .encoded()
     if let path = layout.manifestPath {
@@ -244,6 +268,7 @@ public final class Pipeline: Sendable {
     try emitter.finish()
     if !options.checkOnly {
       try cache.save()
+      try index?.save()
       try frontEnd.finish(outcome, emitted: EmitRecord(stamps: emitter.stamps))
     }
 

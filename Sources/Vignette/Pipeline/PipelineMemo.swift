@@ -5,13 +5,15 @@ import Synchronization
 /// re-scans and rewrites only the documents a change touched:
 /// - each document's scan, kept while the file's size and mtime stay the same and the
 ///   watcher has not reported it changed;
-/// - each document's emitted outputs, kept while the document, the outcome of each of its
-///   references (rendered image, video) and the output files themselves are unchanged.
-/// Everything else (resolving, planning, the manifest) runs in full each time; it is cheap.
+/// - the digest of each document's outputs (`EmitDigest`), kept while the document and the
+///   outcome of each of its references (rendered image, video) are unchanged;
+/// - the index of emitted outputs (`EmitIndex`), so it is read from the cache folder once.
+/// Everything else (resolving, planning, the manifest) runs in full each time.
 public final class PipelineMemo: Sendable {
   private struct State {
     var scans: [String: (stamp: FileStamp, serial: Int, document: any ScannedDocument)] = [:]
     var emits: [String: Emitted] = [:]
+    var index: (folder: String, index: EmitIndex)?
     var serial = 0
   }
 
@@ -19,7 +21,7 @@ public final class PipelineMemo: Sendable {
 
   struct Emitted: Sendable {
     var key: EmitKey
-    var outputs: [String: FileStamp]
+    var digest: String?
   }
 
   /// Everything a document's outputs are made from.
@@ -62,21 +64,23 @@ public final class PipelineMemo: Sendable {
 
   func serial(of path: String) -> Int? { state.withLock { $0.scans[path]?.serial } }
 
-  /// The outputs of a document when they are still what `key` makes (checked by the
-  /// outputs' sizes and mtimes too, so an output deleted or edited by hand is written again).
-  func emitted(_ document: String, key: EmitKey, outputFolder: String) -> [String]? {
-    guard let known = state.withLock({ $0.emits[document] }), known.key == key,
-      known.outputs.allSatisfy({ relative, stamp in FileSystem.stamp(outputFolder + "/" + relative) == stamp })
-    else { return nil }
-    return known.outputs.keys.sorted()
+  /// The digest of a document's outputs (`EmitDigest`), computed again only when `key`
+  /// changed since the last build.
+  func emitDigest(_ document: String, key: EmitKey, compute: () -> String?) -> String? {
+    if let known = state.withLock({ $0.emits[document] }), known.key == key { return known.digest }
+    let digest = compute()
+    state.withLock { $0.emits[document] = Emitted(key: key, digest: digest) }
+    return digest
   }
 
-  func remember(_ document: String, key: EmitKey, outputs: [String], outputFolder: String) {
-    var stamps: [String: FileStamp] = [:]
-    for relative in outputs {
-      guard let stamp = FileSystem.stamp(outputFolder + "/" + relative) else { return }
-      stamps[relative] = stamp
+  /// The index of emitted outputs for the cache folder `folder`, loaded once for the
+  /// session.
+  func emitIndex(folder: String) -> EmitIndex {
+    state.withLock { state in
+      if let index = state.index, index.folder == folder { return index.index }
+      let index = EmitIndex(folder: folder)
+      state.index = (folder, index)
+      return index
     }
-    state.withLock { $0.emits[document] = Emitted(key: key, outputs: stamps) }
   }
 }

@@ -20,19 +20,30 @@ struct PlanStage {
   var cache: BuildCache
   var workers: RenderWorkers
 
-  /// The plan of each request, keyed as `sources` is (by file in markdown mode).
+  /// The plan of each request, keyed as `sources` is (by file in markdown mode). Requests go
+  /// to the render threads in batches: an unchanged source costs a `stat` and a look-up, so
+  /// one job (and one hand-over) per source would cost more than the work itself.
   func run(_ sources: [String: SourceRequest]) async -> [String: Result<RenderPlan, ImageFailure>] {
-    await withTaskGroup(of: (String, Result<RenderPlan, ImageFailure>).self) { group in
-      for (key, request) in sources {
-        group.addTask { [cache, workers] in
-          let result = try? await workers.run { Self.plan(request, cache: cache) }
-          return (key, result ?? .failure(ImageFailure(message: "\(request.name) could not be planned")))
-        }
-      }
-      var plans: [String: Result<RenderPlan, ImageFailure>] = [:]
-      for await (file, result) in group { plans[file] = result }
-      return plans
+    let requests = Array(sources)
+    let size = max(1, min(64, requests.count / (workers.count * 4)))
+    let batches = stride(from: 0, to: requests.count, by: size).map {
+      Array(requests[$0..<min($0 + size, requests.count)])
     }
+    var plans: [String: Result<RenderPlan, ImageFailure>] = [:]
+    plans.reserveCapacity(requests.count)
+    do {
+      try await workers.forEach(batches) { [cache] batch in
+        batch.map { key, request in (key, Self.plan(request, cache: cache)) }
+      } receive: { planned in
+        for (key, result) in planned { plans[key] = result }
+      }
+    } catch {
+      // `plan` never throws; only a cancelled build ends here.
+    }
+    for (key, request) in requests where plans[key] == nil {
+      plans[key] = .failure(ImageFailure(message: "\(request.name) could not be planned"))
+    }
+    return plans
   }
 
   private static func plan(_ request: SourceRequest, cache: BuildCache) -> Result<RenderPlan, ImageFailure> {

@@ -17,6 +17,9 @@ struct Rendered: Sendable {
   var reused = 0
   /// Sources whose renders came from the remote cache.
   var downloaded = 0
+  /// Shards: sources the remote cache already held (asked with `HEAD`), so they were
+  /// neither downloaded nor rendered; they have no entry in `images`.
+  var onRemote = 0
   /// Check mode: the SHA-256 of each variant rendered in this run, by variant key, for the
   /// emit stage to compare with what `output/` holds.
   var digests: [String: String] = [:]
@@ -28,9 +31,9 @@ struct Rendered: Sendable {
 /// and keeps only a digest of each variant, writing nothing, not even to the cache.
 ///
 /// With a remote cache (builds only), what the local cache lacks is fetched from it before
-/// anything is rendered, and what is rendered here is published to it; `publishReused`
+/// anything is rendered, and what is rendered here is published to it. `publishReused`
 /// (shards) also publishes what the local cache had, so a shard leaves its whole share on the
-/// server.
+/// server, and only asks (`HEAD`) for what the local cache lacks, downloading nothing.
 struct RenderStage {
   enum Mode: Sendable { case build, check }
 
@@ -60,10 +63,20 @@ struct RenderStage {
         }
       }
     }
-    if let remote, !pending.isEmpty {
-      let found = Found()
+    if let remote, !pending.isEmpty, publishReused {
+      // A shard writes no output: what the server holds already is its share done, and
+      // re-running a shard on a fresh runner costs a HEAD per source, not a download.
+      let held = Found<Bool>()
+      await remote.forEach(pending) { item in
+        if await remote.hasRender(item.plan) == true { held.add(item.key, true) }
+      }
+      let keys = held.items
+      result.onRemote = keys.count
+      pending.removeAll { keys[$0.key] != nil }
+    } else if let remote, !pending.isEmpty {
+      let found = Found<(RenderPlan, RenderedImage)>()
       await remote.forEach(pending) { [cache] item in
-        if let image = await remote.fetch(item.plan, into: cache) { found.add(item.key, item.plan, image) }
+        if let image = await remote.fetch(item.plan, into: cache) { found.add(item.key, (item.plan, image)) }
       }
       for (key, (plan, image)) in found.items {
         result.images[key] = .success(RenderedSource(source: plan.source, image: image))
@@ -139,12 +152,12 @@ struct RenderStage {
     }
   }
 
-  /// Renders found on the remote cache (fetches run concurrently).
-  private final class Found: @unchecked Sendable {
+  /// What the remote cache gave, by plan key (requests run concurrently).
+  private final class Found<Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private var found: [String: (RenderPlan, RenderedImage)] = [:]
-    var items: [String: (RenderPlan, RenderedImage)] { lock.withLock { found } }
-    func add(_ key: String, _ plan: RenderPlan, _ image: RenderedImage) { lock.withLock { found[key] = (plan, image) } }
+    private var found: [String: Value] = [:]
+    var items: [String: Value] { lock.withLock { found } }
+    func add(_ key: String, _ value: Value) { lock.withLock { found[key] = value } }
   }
 
   /// One plan on a render thread: its variants into the cache (build) or into digests (check).

@@ -141,6 +141,12 @@ public protocol FrontEnd: Sendable {
   /// Files for the whole site (templates, data), made from the outcome.
   func siteFiles(_ build: BuildOutcome<Document>) throws -> [OutputFile]
 
+  /// A digest of what `document`'s outputs are made from besides the outcome of its
+  /// references and the build's settings (markdown: the post's bytes). With one, the emit
+  /// stage keeps the outputs of an unchanged document without making them again
+  /// (`EmitIndex`); nil (the default) makes them every build.
+  func inputDigest(of document: Document) -> String?
+
   /// After a build (never a check) wrote everything: what the front end keeps for the next
   /// run, made from the outcome and what was emitted.
   func finish(_ build: BuildOutcome<Document>, emitted: EmitRecord) throws
@@ -153,4 +159,6 @@ extension FrontEnd {
   }
 
   public func finish(_ build: BuildOutcome<Document>, emitted: EmitRecord) throws {}
+
+  public func inputDigest(of document: Document) -> String? { nil }
 }

@@ -61,6 +61,11 @@ public struct MarkdownFrontEnd: FrontEnd {
     ]
   }
 
+  /// The post's bytes: its outputs are made from them and its references' outcomes alone.
+  public func inputDigest(of post: ScannedPost) -> String? {
+    post.source.bytes.withUnsafeBytes { Checksum.sha256($0) }
+  }
+
   public func siteFiles(_ build: BuildOutcome<ScannedPost>) throws -> [OutputFile] {
     try HugoSupport.files(
       images: build.images.values.map(\.image), videos: build.videos.values, sizes: project.config.images.sizes,

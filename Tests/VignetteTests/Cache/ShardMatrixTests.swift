@@ -139,6 +139,20 @@ struct ShardMatrixTests {
     #expect(keysByShard.map(\.count).reduce(0, +) == total, "a source was rendered by two shards")
     #expect(server.stored.filter { $0.hasPrefix("ac/") }.count == total)
 
+    // A shard re-run on a fresh runner (no local cache) finds its share on the server with
+    // HEAD requests: it downloads, renders and uploads nothing.
+    let rerun = try SiteClone(site, "rerun1")
+    let (gets, putsBefore) = (server.count("GET"), server.count("PUT"))
+    let (rerunStatus, rerunReport, rerunErrors) = try await rerun.vignette([
+      "build", "--shard", "1/4", "--remote-cache", server.url,
+    ])
+    #expect(rerunStatus == 0, "\(rerunErrors)")
+    #expect(rerunReport["rendered"] as? Int == 0)
+    #expect(rerunReport["downloaded"] as? Int == 0)
+    #expect(rerunReport["onRemote"] as? Int == renderedByShards[0])
+    #expect(server.count("GET") == gets)
+    #expect(server.count("PUT") == putsBefore)
+
     let assemble = try SiteClone(site, "assemble")
     let (status, report, errors) = try await assemble.vignette(ReadmeWorkflow.assemble(url: server.url, fork: false))
     #expect(status == 0, "\(errors)")

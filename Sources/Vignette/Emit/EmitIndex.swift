@@ -1,0 +1,153 @@
+import Foundation
+import Synchronization
+import Vips
+
+/// What the last build wrote for each document, kept in the cache folder (`emits.json`): a
+/// digest of everything the document's outputs are made from (`EmitDigest`) and the size and
+/// mtime of each output file as written. A later build whose digest and output stamps match
+/// takes the outputs as they are, so an unchanged post is neither rendered again nor compared
+/// with `output/`; an output deleted or edited by hand no longer matches its stamp and is
+/// written again. Watch mode keeps one index in memory across its builds. Only front ends
+/// that give a document's input digest (`FrontEnd.inputDigest`, markdown mode) use it; site
+/// mode keeps its own index of pages (`site/pages.json`).
+final class EmitIndex: Sendable {
+  struct Entry: Codable, Sendable, Equatable {
+    var digest: String
+    /// Each output's path (relative to the output folder) and stamp when it was written.
+    var outputs: [String: FileStamp]
+  }
+
+  private let path: String
+  private let state: Mutex<(entries: [String: Entry], changed: Bool)>
+
+  /// The index stored in `folder` (the cache folder); empty when missing or damaged.
+  init(folder: String) {
+    path = folder + "/emits.json"
+    let entries =
+      FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode([String: Entry].self, from: $0) }
+      ?? [:]
+    state = Mutex((entries, false))
+  }
+
+  /// The outputs of `document` when they are still what `digest` makes and nobody changed
+  /// them since; nil when they must be made again.
+  func kept(_ document: String, digest: String, outputFolder: String) -> [String]? {
+    guard let entry = state.withLock({ $0.entries[document] }), entry.digest == digest,
+      entry.outputs.allSatisfy({ relative, stamp in FileSystem.stamp(outputFolder + "/" + relative) == stamp })
+    else { return nil }
+    return entry.outputs.keys.sorted()
+  }
+
+  /// Records the outputs just written for `document` (forgets it when one cannot be read).
+  func remember(_ document: String, digest: String, outputs: [String], outputFolder: String) {
+    var stamps: [String: FileStamp] = [:]
+    for relative in outputs {
+      guard let stamp = FileSystem.stamp(outputFolder + "/" + relative) else {
+        forget(document)
+        return
+      }
+      stamps[relative] = stamp
+    }
+    let entry = Entry(digest: digest, outputs: stamps)
+    state.withLock { state in
+      guard state.entries[document] != entry else { return }
+      state.entries[document] = entry
+      state.changed = true
+    }
+  }
+
+  private func forget(_ document: String) {
+    state.withLock { state in
+      if state.entries.removeValue(forKey: document) != nil { state.changed = true }
+    }
+  }
+
+  /// Drops the entries of documents not in `documents` (posts deleted or renamed).
+  func retain(_ documents: Set<String>) {
+    state.withLock { state in
+      let before = state.entries.count
+      state.entries = state.entries.filter { documents.contains($0.key) }
+      if state.entries.count != before { state.changed = true }
+    }
+  }
+
+  /// Writes the index when it changed since it was loaded or last saved.
+  func save() throws {
+    try state.withLock { state in
+      guard state.changed else { return }
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.sortedKeys]
+      try FileSystem.writeAtomically(encoder.encode(state.entries), to: path)
+      state.changed = false
+    }
+  }
+}
+
+/// The digest of everything a document's outputs are made from: the build's context (the
+/// settings that shape every page, the base path, and the Vignette binary itself, so an
+/// upgraded Vignette writes every page again), the document's path and its front end's digest
+/// of it (markdown: the post's bytes), whether the site has videos, and what became of each of
+/// its references (status, file, message, the rendered image's variants and placeholder, the
+/// video's metadata and poster).
+///
+/// Written out field by field rather than through `JSONEncoder` or `Hasher`: `Hasher` is
+/// seeded per process, and encoding every reference's outcome as JSON on every build would
+/// cost a no-op rebuild of a large site more than rendering the pages did.
+enum EmitDigest {
+  /// Bumped when what is written for a document changes without the binary changing.
+  static let version = "emit-1"
+
+  /// The part of every document's digest that is the same for the whole build.
+  static func context(_ project: Project) -> String {
+    var parts = [version, "engine-\(VariantPlanner.engineVersion)", "vips-\(VipsLibrary.version)"]
+    parts.append(executableStamp)
+    parts.append(String(reflecting: project.config.images))
+    parts.append(project.config.frontMatterImageKeys.joined(separator: ","))
+    parts.append("base:" + project.basePath)
+    parts.append("content:" + project.content)
+    return parts.joined(separator: "\n")
+  }
+
+  /// Size and mtime of the running executable: any rebuilt or upgraded Vignette rewrites
+  /// every document once, so a change in how pages are written never leaves stale ones.
+  static let executableStamp: String = {
+    let path = FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
+    guard let stamp = FileSystem.stamp(path) else { return "executable:unknown" }
+    return "executable:\(stamp.size):\(stamp.modified)"
+  }()
+
+  /// The digest of `document`'s outputs in a build with `context`.
+  static func of<Document: ScannedDocument>(
+    _ document: DocumentOutcome<Document>, input: String, siteHasVideos: Bool, context: String
+  ) -> String {
+    var text = context
+    text += "\ndocument:" + document.document.relativePath
+    text += "\ninput:" + input
+    text += "\nvideos:\(siteHasVideos)"
+    for item in document.references { append(item, to: &text) }
+    return Checksum.sha256(text)
+  }
+
+  private static func append(_ item: ReferenceOutcome, to text: inout String) {
+    let reference = item.reference
+    text += "\nref:\(reference.kind.rawValue)@\(reference.offset)|\(item.status.rawValue)|"
+    text += (item.file ?? "") + "|" + (item.message ?? "")
+    if let image = item.image { append(image, to: &text) }
+    if let video = item.video {
+      text += "\nvideo:\(video.id)|\(video.title ?? "\u{0}")|\(video.author ?? "\u{0}")|\(video.authorURL ?? "\u{0}")"
+      text += "|\(video.posterURL ?? "\u{0}")|\(video.unavailable)"
+      if let poster = video.poster { append(poster, to: &text) }
+    }
+  }
+
+  private static func append(_ image: RenderedImage, to text: inout String) {
+    text += "\nimage:\(image.width)x\(image.height)|\(image.note ?? "\u{0}")"
+    if let placeholder = image.placeholder {
+      text += "|" + placeholder.color + "|" + (placeholder.preview ?? "\u{0}")
+    }
+    for variant in image.variants {
+      text += "\nvariant:\(variant.key)|\(variant.fileName)|\(variant.urlPath)|\(variant.width)x\(variant.height)"
+      text += "|\(variant.format.rawValue)|\(variant.bytes)"
+    }
+  }
+}
