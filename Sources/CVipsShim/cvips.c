@@ -376,6 +376,17 @@ static int png_frames(const char *path) {
   return frames;
 }
 
+// Whether a header field is metadata a published image must not carry (see has_metadata).
+static void *metadata_field(VipsImage *image, const char *name, GValue *value, void *found) {
+  (void)image;
+  (void)value;
+  if (strcmp(name, VIPS_META_EXIF_NAME) == 0 || strcmp(name, VIPS_META_XMP_NAME) == 0 ||
+      strcmp(name, VIPS_META_IPTC_NAME) == 0 || strcmp(name, VIPS_META_PHOTOSHOP_NAME) == 0 ||
+      vips_isprefix("png-comment-", name) || vips_isprefix("gif-comment", name))
+    *(int *)found = 1;
+  return NULL;
+}
+
 static void fill_header(VipsImage *image, const char *nick, cvips_header *out) {
   out->width = vips_image_get_width(image);
   out->height = vips_image_get_height(image);
@@ -388,6 +399,7 @@ static void fill_header(VipsImage *image, const char *nick, cvips_header *out) {
   out->interpretation = vips_image_get_interpretation(image);
   out->band_format = vips_image_get_format(image);
   strncpy(out->loader, nick, sizeof(out->loader) - 1);
+  vips_image_map(image, metadata_field, &out->has_metadata);
 }
 
 int cvips_read_header(const char *path, cvips_header *out) {
@@ -852,6 +864,13 @@ int cvips_save_avif(VipsImage *in, int quality, int effort, void **buf, size_t *
 }
 int cvips_save_png(VipsImage *in, int compression, void **buf, size_t *len) {
   return vips_pngsave_buffer(in, buf, len, "compression", compression, "strip", TRUE, NULL);
+}
+int cvips_png_stripped(const char *path, void **buf, size_t *len) {
+  VipsImage *image = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+  if (!image) return -1;
+  int failed = vips_pngsave_buffer(image, buf, len, "compression", 9, "strip", TRUE, NULL);
+  g_object_unref(image);
+  return failed;
 }
 void cvips_free(void *p) { g_free(p); }
 

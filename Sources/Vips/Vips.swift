@@ -198,6 +198,10 @@ public struct ImageHeader: Sendable, Equatable {
   public var loader: String
   /// An SVG stored gzip-compressed (`.svgz`): read through a bounded inflate.
   public var compressed: Bool
+  /// The file carries EXIF, XMP, IPTC or text comments.
+  public var hasMetadata: Bool
+  /// Its pixels are 8-bit sRGB (with or without alpha): not grey, 16-bit, CMYK or another space.
+  public var isSRGB8: Bool
 
   /// Width and height as displayed, after EXIF orientation is applied.
   public var orientedSize: (width: Int, height: Int) {
@@ -219,6 +223,10 @@ public struct ImageHeader: Sendable, Equatable {
       String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
     }
     compressed = raw.compressed != 0
+    hasMetadata = raw.has_metadata != 0
+    // VIPS_INTERPRETATION_sRGB is 22 and VIPS_FORMAT_UCHAR 0 (the shim's header keeps libvips'
+    // own headers out of Swift).
+    isSRGB8 = raw.interpretation == 22 && raw.band_format == 0
   }
 }
 
@@ -335,6 +343,18 @@ public final class VipsImage {
     case .png: status = cvips_save_png(pointer, 6, &buffer, &length)
     }
     guard status == 0, let buffer else { throw VipsError.take(operation: "\(format.rawValue)save") }
+    defer { cvips_free(buffer) }
+    return Array(UnsafeRawBufferPointer(start: buffer, count: length))
+  }
+
+  /// The PNG at `path` saved again without metadata, losslessly: the same pixels at the same
+  /// bit depth, its EXIF, XMP and text chunks gone.
+  public static func strippedPNG(path: String) throws -> [UInt8] {
+    var buffer: UnsafeMutableRawPointer?
+    var length = 0
+    guard cvips_png_stripped(path, &buffer, &length) == 0, let buffer else {
+      throw VipsError.take(operation: "pngsave", file: path)
+    }
     defer { cvips_free(buffer) }
     return Array(UnsafeRawBufferPointer(start: buffer, count: length))
   }

@@ -109,7 +109,8 @@ struct ImageEngineCorrectnessTests {
     let report = try await site.build()
     #expect(report.errors == 0, "\(report.diagnostics)")
     let image = try #require(try site.manifestImage(source.file))
-    #expect(Set(image.variants.map(\.format)).contains(.jpeg))
+    // A palette PNG of one colour is lighter than its JPEG: then it is served itself.
+    #expect(Set(image.variants.map(\.format)).contains(.jpeg) || image.servedSource == true)
     for variant in image.variants {
       let output = try site.decode(variant)
       #expect(output.bandFormat == .uchar)

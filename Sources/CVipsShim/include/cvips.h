@@ -51,6 +51,7 @@ typedef struct {
   int band_format;    // VipsBandFormat
   char loader[64];    // e.g. "pngload", "jpegload"
   int compressed;     // 1 for an SVG inside gzip data (.svgz)
+  int has_metadata;   // EXIF, XMP, IPTC or a text comment
 } cvips_header;
 
 // Reads the header only (no pixel decode). Returns 0 on success. Frames of an animated PNG
@@ -128,6 +129,9 @@ int cvips_save_jpeg(VipsImage *in, int quality, void **buf, size_t *len);
 int cvips_save_webp(VipsImage *in, int quality, int effort, void **buf, size_t *len);
 int cvips_save_avif(VipsImage *in, int quality, int effort, void **buf, size_t *len);
 int cvips_save_png(VipsImage *in, int compression, void **buf, size_t *len);
+// The file at `path` as it is (its own bit depth, no colour conversion) saved as PNG without
+// metadata: a lossless copy of a PNG's pixels with its EXIF, XMP and text chunks removed.
+int cvips_png_stripped(const char *path, void **buf, size_t *len);
 void cvips_free(void *p);
 
 // --- glib, which comes with libvips: SHA-256 of a buffer as 64 hex chars + NUL into `hex`.

@@ -21,7 +21,7 @@ public final class BuildCache: Sendable {
   }
 
   /// Bumped when header reading learns something new (animated PNG frames, `.svgz`).
-  static let headerVersion = 2
+  static let headerVersion = 3
 
   public init(folder: String) {
     self.folder = folder
@@ -53,7 +53,7 @@ public final class BuildCache: Sendable {
       rendered.variants.allSatisfy(hasObject)
     else { return nil }
     for index in rendered.variants.indices {
-      guard let named = plan.variants.first(where: { $0.key == rendered.variants[index].key }) else { return nil }
+      guard let named = plan.outputs.first(where: { $0.key == rendered.variants[index].key }) else { return nil }
       rendered.variants[index].fileName = named.fileName
       rendered.variants[index].urlPath = named.urlPath
     }
@@ -85,7 +85,7 @@ public final class BuildCache: Sendable {
     let image = SourceImage(
       file: file, urlPath: urlPath, hash: hash, width: size.width, height: size.height, hasAlpha: header.hasAlpha,
       pages: header.pages, loader: header.loader, bytes: Int64(data.count), compressed: header.compressed ? true : nil,
-      warnings: warnings.isEmpty ? nil : warnings)
+      warnings: warnings.isEmpty ? nil : warnings, copy: SourceCopy.allowed(by: header, warnings: warnings))
     index.withLock {
       $0.sources[file] = SourceRecord(stamp: stamp, image: image, version: Self.headerVersion)
       $0.changed = true

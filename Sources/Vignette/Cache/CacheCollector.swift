@@ -19,7 +19,7 @@ struct CacheCollector {
 
     mutating func insert(_ plan: RenderPlan) {
       renders.insert(plan.key)
-      objects.formUnion(plan.variants.map(\.key))
+      objects.formUnion(plan.outputs.map(\.key))
       sources.insert(plan.source.file)
     }
   }

@@ -161,7 +161,7 @@ final class RemoteCache: @unchecked Sendable {
         return nil
       }
       do {
-        try cache.storeObject(plan.variants.first { $0.key == variant.key }!, object)
+        try cache.storeObject(plan.outputs.first { $0.key == variant.key }!, object)
       } catch {
         note("cannot store /cas/\(digest) in the local cache: \(error.localizedDescription)", serverFailed: false)
         return nil
@@ -253,7 +253,7 @@ struct RemoteRecord: Codable, Sendable, Equatable {
     guard version == 1 else { return "has version \(version), not 1" }
     guard !image.variants.isEmpty else { return "lists no variants" }
     for variant in image.variants {
-      guard let planned = plan.variants.first(where: { $0.key == variant.key }), planned.format == variant.format
+      guard let planned = plan.outputs.first(where: { $0.key == variant.key }), planned.format == variant.format
       else { return "lists a variant this source does not plan" }
       guard let digest = objects[variant.key], digest.count == 64,
         digest.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })

@@ -16,8 +16,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var hash: String
     public var variants: [Variant]
     public var placeholder: Placeholder?
-    /// How the source was handled when that is not the usual way (an animation copied unchanged).
+    /// How the source was handled when that is not the usual way (an animation copied
+    /// unchanged, the source served itself).
     public var note: String? = nil
+    /// True when the source file itself (stripped of metadata) is one of the candidates,
+    /// because every variant at its width was heavier; `note` says so. Absent otherwise.
+    public var servedSource: Bool? = nil
   }
 
   public struct Variant: Codable, Sendable, Equatable {
@@ -76,7 +80,8 @@ extension Manifest.Image {
         Manifest.Variant(
           path: layout.path(ofVariantAt: $0.urlPath), url: basePath + $0.urlPath, width: $0.width,
           height: $0.height, format: $0.format, bytes: $0.bytes)
-      }, placeholder: rendered.placeholder, note: rendered.note)
+      }, placeholder: rendered.placeholder, note: rendered.note,
+      servedSource: rendered.servedSourceJoins != nil ? true : nil)
   }
 }
 

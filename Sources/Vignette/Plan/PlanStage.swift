@@ -64,10 +64,16 @@ struct PlanStage {
             "\(request.name) is \(source.width)×\(source.height) pixels, more than images.maxPixels (\(settings.maxPixels)); it was not decoded"
         ))
     }
-    let plan = VariantPlanner.plan(source, settings: settings)
-    if request.leavePassThrough && plan.mode == .passthrough {
-      return .failure(
-        ImageFailure(message: "\(request.name) is kept as written (libvips would copy it unchanged)", status: .skipped))
+    var plan = VariantPlanner.plan(source, settings: settings)
+    if request.leavePassThrough {
+      if plan.mode == .passthrough {
+        return .failure(
+          ImageFailure(
+            message: "\(request.name) is kept as written (libvips would copy it unchanged)", status: .skipped))
+      }
+      // Where the variants are heavier, the page keeps the file it already links (site
+      // mode's SiteRewriter), so no copy of it is made.
+      plan.original = nil
     }
     return .success(plan)
   }

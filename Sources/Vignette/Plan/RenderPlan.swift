@@ -30,6 +30,41 @@ public struct SourceImage: Sendable, Hashable, Codable {
   public var compressed: Bool? = nil
   /// What libvips warned about while reading the header.
   public var warnings: [String]? = nil
+  /// How the file itself can stand in for its variants at its own width; nil when it cannot.
+  public var copy: SourceCopy? = nil
+}
+
+/// How a source file is served as its own candidate when every variant at its width is
+/// heavier (a small flat PNG): only files a browser shows exactly as the variants show them
+/// (a web format, one frame, 8-bit sRGB, no colour profile, no EXIF rotation, no damage), so
+/// what is published is still 8-bit sRGB.
+public enum SourceCopy: String, Sendable, Codable, Hashable {
+  /// The file's own bytes: it carries no metadata to strip.
+  case original
+  /// A PNG saved again losslessly without its metadata (EXIF, XMP, text chunks).
+  case strippedPNG
+
+  /// The copy a source with `header` (and `warnings` from reading it) allows. JPEG and WebP
+  /// carrying metadata have no lossless way to lose it in libvips, so they allow none.
+  static func allowed(by header: ImageHeader, warnings: [String]) -> SourceCopy? {
+    guard warnings.isEmpty, header.pages == 1, header.orientation == 1, !header.hasICCProfile,
+      header.isSRGB8, !header.compressed
+    else { return nil }
+    if header.loader.hasPrefix("pngload") { return header.hasMetadata ? .strippedPNG : .original }
+    let web = ["jpegload", "webpload", "gifload"].contains { header.loader.hasPrefix($0) }
+    return web && !header.hasMetadata ? .original : nil
+  }
+
+  /// The format the copy is served in.
+  static func format(loader: String) -> VariantFormat? {
+    for (prefix, format) in [
+      ("pngload", VariantFormat.png), ("jpegload", .jpeg), ("webpload", .webp), ("gifload", .gif),
+    ]
+    where loader.hasPrefix(prefix) {
+      return format
+    }
+    return nil
+  }
 }
 
 /// One output file to make from a source.
@@ -64,6 +99,13 @@ public struct RenderPlan: Sendable, Hashable {
 
   /// Whether any variant is an AVIF encode (whose encoder peaks high: see `AVIFGate`).
   var encodesAVIF: Bool { variants.contains { $0.format == .avif } }
+
+  /// The source file itself (see `SourceCopy`) as a candidate at its own width, published
+  /// only when every variant there is heavier than it.
+  public var original: VariantPlan? = nil
+
+  /// Every file the render may publish: the variants, then the source's copy.
+  public var outputs: [VariantPlan] { variants + (original.map { [$0] } ?? []) }
 }
 
 /// Decides which variants a source gets.
@@ -152,8 +194,16 @@ public enum VariantPlanner {
         variants.append(VariantPlan(width: width, format: format, key: key, fileName: name, urlPath: prefix + name))
       }
     }
-    let key = Checksum.sha256(([common, placeholderVersion] + variants.map(\.key)).joined(separator: "|"))
+    var original: VariantPlan?
+    if let copy = source.copy, let format = SourceCopy.format(loader: source.loader) {
+      let key = Checksum.sha256("\(common)|source|\(copy.rawValue)")
+      let name = "\(stem).\(source.width)w.\(key.prefix(8)).\(format.fileExtension)"
+      original = VariantPlan(width: source.width, format: format, key: key, fileName: name, urlPath: prefix + name)
+    }
+    let key = Checksum.sha256(
+      ([common, placeholderVersion] + variants.map(\.key) + (original.map { [$0.key] } ?? [])).joined(separator: "|"))
     return RenderPlan(
-      source: source, mode: .raster, variants: variants, key: key, quality: settings.quality, effort: settings.effort)
+      source: source, mode: .raster, variants: variants, key: key, quality: settings.quality, effort: settings.effort,
+      original: original)
   }
 }

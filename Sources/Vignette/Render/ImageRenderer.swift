@@ -93,6 +93,7 @@ public enum ImageRenderer {
     // A variant larger than a later format's at the same width is dropped: the browser
     // would download more for the same picture.
     var kept: [RenderedVariant] = []
+    var outputs: [String: (VariantPlan, Data)] = [:]
     let formats = plan.variants.map(\.format).reduce(into: [VariantFormat]()) { if !$0.contains($1) { $0.append($1) } }
     for variant in plan.variants {
       guard let (data, width, height) = encoded[variant] else { continue }
@@ -101,7 +102,7 @@ public enum ImageRenderer {
         other.width == variant.width && later.contains(other.format) && (encoded[other]?.0.count ?? .max) < data.count
       }
       if beaten { continue }
-      try store(variant, data)
+      outputs[variant.key] = (variant, data)
       kept.append(
         RenderedVariant(
           key: variant.key, fileName: variant.fileName, urlPath: variant.urlPath, width: width, height: height,
@@ -109,9 +110,37 @@ public enum ImageRenderer {
     }
     // The placeholder comes from the smallest width, which is already in memory: 16 pixels
     // from 480 look the same as from 1920, for a sixteenth of the reading.
-    return RenderedImage(
+    var rendered = RenderedImage(
       width: plan.source.width, height: plan.source.height, variants: kept,
       placeholder: smallest.hasAlpha ? nil : try? makePlaceholder(smallest))
+    // Never a set heavier than the source: where the variants are, the file itself fills in.
+    if let original = plan.original, let copy = plan.source.copy,
+      kept.contains(where: { Int64($0.bytes) > plan.source.bytes })
+    {
+      let data = try sourceCopy(plan.source.file, copy)
+      let variant = RenderedVariant(
+        key: original.key, fileName: original.fileName, urlPath: original.urlPath, width: plan.source.width,
+        height: plan.source.height, format: original.format, bytes: data.count)
+      if let budgeted = rendered.withinBudget(Int64(data.count), source: variant) {
+        rendered = budgeted
+        outputs[original.key] = (original, data)
+        rendered.note = rendered.servedSourceNote
+      }
+    }
+    for variant in rendered.variants {
+      if let (planned, data) = outputs[variant.key] { try store(planned, data) }
+    }
+    return rendered
+  }
+
+  /// The source file's bytes as it is served in place of its variants: its own bytes when
+  /// there is no metadata to strip (smaller than any re-save, and the very pixels), else a
+  /// lossless PNG re-save without metadata.
+  static func sourceCopy(_ file: String, _ copy: SourceCopy) throws -> Data {
+    switch copy {
+    case .original: try Data(contentsOf: URL(fileURLWithPath: file))
+    case .strippedPNG: Data(try VipsImage.strippedPNG(path: file))
+    }
   }
 
   /// The image the encoders of `width` read: the decode itself at its own width, else resized

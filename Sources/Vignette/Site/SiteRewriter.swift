@@ -188,18 +188,16 @@ public struct SiteRewriter: Sendable {
     hidden: Set<VariantFormat> = []
   ) -> String? {
     guard let src = img.attribute("src") else { return nil }
-    let image = result.image
     let original = result.fileBytes[file] ?? .max
-    guard let fallbackFormat = image.formats.last, image.formats.count > 0 else { return nil }
-    // Never heavier than the file the page loaded before: a format with a variant larger than
-    // it gets no <source>; a fallback variant larger than it gives way to the original.
-    var fallback = image.candidates(fallbackFormat).filter { Int64($0.bytes) <= original }
-    if fallback.last?.width != image.width {
-      fallback.append(
-        RenderedVariant(
-          key: "", fileName: (file as NSString).lastPathComponent, urlPath: "/" + file, width: image.width,
-          height: image.height, format: fallbackFormat, bytes: Int(original)))
-    }
+    guard let fallbackFormat = result.image.formats.last else { return nil }
+    // Never heavier than the file the page loaded before (the rule markdown mode follows):
+    // the original fills in where the variants are heavier.
+    let theirs = RenderedVariant(
+      key: "", fileName: (file as NSString).lastPathComponent, urlPath: "/" + file, width: result.image.width,
+      height: result.image.height, format: fallbackFormat, bytes: Int(original))
+    let image = result.image.withinBudget(original, source: theirs) ?? result.image
+    let fallback = image.fallback
+    guard !fallback.isEmpty else { return nil }
     let raw = rawValue(src, bytes)
     let (folder, _, suffix) = SiteAddress.split(raw)
     let themeSizes = img["sizes"]
@@ -207,7 +205,7 @@ public struct SiteRewriter: Sendable {
     var html = picture == nil ? "<picture \(Self.marker(key))>" : ""
     for format in image.formats.dropLast() where !hidden.contains(format) {
       let variants = image.candidates(format)
-      guard !variants.isEmpty, variants.allSatisfy({ Int64($0.bytes) <= original }) else { continue }
+      guard !variants.isEmpty else { continue }
       html += markup.source(format, variants, sizes: themeSizes ?? sizes)
     }
     let largest = fallback.last!
