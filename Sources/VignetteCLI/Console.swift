@@ -53,12 +53,12 @@ struct Console {
     let checkOnly = command == "check"
     var report = applyingStrict(report)
     if !(checkOnly && compareOutput) { report.differences = [] }
-    show(report.diagnostics)
+    // Each difference is an error at its output file, naming the post, page or image it is
+    // made from, and counted with the other errors.
     let differences = report.differences
-    for difference in differences {
-      Terminal.error(terminal.format(.error, at: common.config, difference))
-      if terminal.githubActions { annotate(Terminal.annotation(.error, difference)) }
-    }
+    let fix = report.pages != nil ? "`vignette build --site`" : "`vignette build`"
+    report.diagnostics = (report.diagnostics + differences.map { $0.diagnostic(fix: fix) }).normalized
+    show(report.diagnostics)
     if !differences.isEmpty && !common.quiet {
       Terminal.error(
         "vignette: \(differences.count) difference\(differences.count == 1 ? "" : "s"); "

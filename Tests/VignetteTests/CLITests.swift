@@ -66,4 +66,49 @@ struct CLITests {
       #expect(FileManager.default.contents(atPath: site.path("output/" + template)) == expected, "\(template)")
     }
   }
+
+  @Test("check names each out-of-date output file, where it differs and what it is made from, and counts them")
+  func checkNamesStaleOutput() async throws {
+    // Markdown mode: a hand edit on line 3 of a rewritten post, a variant gone, a file left over.
+    let site = try RealContentTests.site()
+    try site.write("assets/posts/p.md", "# P\n\n![A](/images/a.jpg)\n")
+    #expect(try await site.build().errors == 0)
+    let content = try #require(site.read("output/content/p.md"))
+    try site.write("output/content/p.md", content.replacingOccurrences(of: "![A]", with: "![B]"))
+    let variant = try #require(try site.manifest().images.first?.variants.last)
+    try FileManager.default.removeItem(atPath: site.path("output/" + variant.path))
+    try site.write("output/html/old.html", "left over\n")
+    let result = try await CLI.run(["check"], in: site.root)
+    #expect(result.status == 1)
+    #expect(
+      result.stderr.split(separator: "\n").filter { $0.contains(": error: ") }.sorted() == [
+        "output/content/p.md:3:3: error: out of date (made from assets/posts/p.md); `vignette build` writes it anew",
+        "output/html/old.html:1:1: error: no longer produced by the build; `vignette build` removes it",
+        "output/\(variant.path):1:1: error: missing (made from assets/images/a.jpg); `vignette build` writes it anew",
+      ], "\(result.stderr)")
+    #expect(!result.stderr.contains("pipeline.json"), "\(result.stderr)")
+    #expect(result.stdout.contains("; 3 errors, 0 warnings"), "\(result.stdout)")
+    #expect(try await CLI.run(["check", "--skip-output"], in: site.root).status == 0)
+
+    // Site mode: the generator wrote a page again, and a variant is gone.
+    let generated = try TestSite(#function + "-site")
+    try generated.write("content/posts/a.md", "# A\n")
+    try generated.image("public/images/wide.jpg", width: 300, height: 200)
+    let page = "<p>A</p>\n<img src=\"/images/wide.jpg\" alt=\"x\">\n"
+    try generated.write("public/posts/a/index.html", page)
+    let build = try await CLI.run(["build", "--site", "public", "--offline"], in: generated.root)
+    #expect(build.status == 0, "\(build.stderr)")
+    try generated.write("public/posts/a/index.html", page)
+    let variants = FileSystem.files(under: generated.path("public/images")).filter { $0 != "wide.jpg" }
+    let gone = try #require(variants.first)
+    try FileManager.default.removeItem(atPath: generated.path("public/images/" + gone))
+    let check = try await CLI.run(["check", "--site", "public"], in: generated.root)
+    #expect(check.status == 1)
+    #expect(
+      check.stderr.split(separator: "\n").filter { $0.contains(": error: ") }.sorted() == [
+        "public/images/\(gone):1:1: error: missing (made from public/images/wide.jpg); `vignette build --site` writes it anew",
+        "public/posts/a/index.html:2:2: error: out of date (made from content/posts/a.md); `vignette build --site` writes it anew",
+      ], "\(check.stderr)")
+    #expect(check.stdout.contains("; 2 errors, 0 warnings"), "\(check.stdout)")
+  }
 }

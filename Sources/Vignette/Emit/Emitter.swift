@@ -20,7 +20,7 @@ final class Emitter {
   private(set) var expected = Set<String>()
   private(set) var written = 0
   private(set) var removed = 0
-  private(set) var differences: [String] = []
+  private(set) var differences: [OutputDifference] = []
   /// Size and mtime of each file written or found up to date (builds only), right after.
   private(set) var stamps: [String: FileStamp] = [:]
 
@@ -34,12 +34,15 @@ final class Emitter {
     self.digests = digests
   }
 
-  /// A generated file at `relative` (to the output folder).
-  func file(_ relative: String, _ data: Data) throws {
+  /// A generated file at `relative` (to the output folder), made from `source` (a post, as
+  /// the user knows it; nil for files of the whole site).
+  func file(_ relative: String, _ data: Data, from source: String? = nil) throws {
     expected.insert(relative)
     let path = project.output + "/" + relative
     if checkOnly {
-      compare(path) { FileManager.default.contents(atPath: $0) == data }
+      if FileManager.default.contents(atPath: path) != data {
+        differences.append(OutputDifference(path: path, display: project.display(path), source: source, expected: data))
+      }
       return
     }
     if try FileSystem.writeAtomically(data, to: path) { written += 1 }
@@ -49,30 +52,24 @@ final class Emitter {
   /// A file known to be up to date already (watch mode's memo): kept, not rewritten.
   func expect(_ relative: String) { expected.insert(relative) }
 
-  /// A variant, served from its URL path (under `static/` in markdown mode).
-  func variant(_ variant: RenderedVariant) throws {
+  /// A variant, served from its URL path (under `static/` in markdown mode), made from
+  /// `source` (the image, as the user knows it).
+  func variant(_ variant: RenderedVariant, from source: String) throws {
     let relative = layout.path(ofVariantAt: variant.urlPath)
     expected.insert(relative)
     let path = project.output + "/" + relative
     if checkOnly {
-      compare(path) { path in
+      let matches =
         if let digest = digests[variant.key] {
-          return FileManager.default.contents(atPath: path).map(Checksum.sha256) == digest
+          FileManager.default.contents(atPath: path).map(Checksum.sha256) == digest
+        } else {
+          FileSystem.stamp(path)?.size == Int64(variant.bytes)
         }
-        return FileSystem.stamp(path)?.size == Int64(variant.bytes)
-      }
+      if !matches { differences.append(OutputDifference(path: path, display: project.display(path), source: source)) }
       return
     }
     if try cache.materialize(variant, at: path) { written += 1 }
     stamps[relative] = FileSystem.stamp(path)
-  }
-
-  /// Check mode: records `path` as a difference unless `matches` says it holds what a build
-  /// would write.
-  private func compare(_ path: String, matches: (String) -> Bool) {
-    if !matches(path) {
-      differences.append("\(project.display(path)) is \(FileSystem.isFile(path) ? "out of date" : "missing")")
-    }
   }
 
   /// Removes what no longer belongs (or, in check mode, lists it).
@@ -90,7 +87,7 @@ final class Emitter {
     for relative in stale where !expected.contains(relative) {
       let path = project.output + "/" + relative
       if checkOnly {
-        differences.append("\(project.display(path)) is no longer produced by the build")
+        differences.append(OutputDifference(file: project.display(path), state: .leftOver))
       } else {
         FileSystem.remove(path, pruningUpTo: project.output)
         removed += 1

@@ -72,8 +72,9 @@ public struct BuildReport: Sendable, Codable {
   /// Site mode: pages read, and remote images left as written.
   public var pages: Int?
   public var remote: Int?
-  /// In check mode: output files that differ from what a build would write.
-  public var differences: [String] = []
+  /// In check mode: output files that differ from what a build would write, each with what
+  /// it is made from.
+  public var differences: [OutputDifference] = []
   /// Sources whose renders came from the remote cache, and renders published to it.
   public var downloaded = 0
   /// Shards: sources the remote cache already held, neither downloaded nor rendered.

@@ -219,9 +219,12 @@ public final class Pipeline: Sendable {
     let layout = frontEnd.layout
     let emitter = Emitter(
       project: project, cache: cache, checkOnly: options.checkOnly, layout: layout, digests: digests)
+    let posters = Dictionary(outcome.posters.map { ($0.value, $0.key) }) { first, _ in first }
     for (_, rendered) in outcome.images.sorted(by: { $0.key < $1.key }) {
+      let file = rendered.source.file
+      let source = posters[file].map { "the poster of video \($0)" } ?? project.display(file)
       for variant in rendered.image.variants {
-        try emitter.variant(variant)
+        try emitter.variant(variant, from: source)
         report.variants += 1
         report.bytesOut += Int64(variant.bytes)
       }
@@ -249,7 +252,14 @@ public final class Pipeline: Sendable {
     try await workers.forEach(pending) { item in
       (item, try frontEnd.outputs(of: item.document, in: outcome))
     } receive: { item, files in
-      for file in files { try emitter.file(file.path, file.data) }
+      let document = item.document.document
+      // The post it is made from: the document itself, unless the document is its own
+      // output (site mode's pages, made from the post the generator read, when known).
+      let source =
+        document.madeFrom
+        ?? (document.path == project.output + "/" + document.relativePath
+          ? nil : project.display(document.path))
+      for file in files { try emitter.file(file.path, file.data, from: source) }
       if let index, let digest = item.digest {
         index.remember(
           item.document.document.relativePath, digest: digest, outputs: files.map(\.path),
