@@ -97,7 +97,10 @@ final class LoopbackServer: @unchecked Sendable {
   /// The headers of the last request for `route`, names in lower case.
   func headers(of route: String) -> [String: String] { lock.withLock { received[route] ?? [:] } }
 
-  /// Closes the listening socket: later connections are refused.
+  /// Stops listening: later connections are refused. The accept thread closes the socket
+  /// when it sees this, never before: closed here, its descriptor could be reused by another
+  /// test's server while this thread calls `accept` on it once more, and take that server's
+  /// requests.
   func stop() {
     let first = lock.withLock {
       defer { stopped = true }
@@ -105,14 +108,16 @@ final class LoopbackServer: @unchecked Sendable {
     }
     guard first else { return }
     shutdown(socket, Int32(SHUT_RDWR))
-    close(socket)
   }
 
   private func acceptLoop() {
     while true {
       let client = accept(socket, nil, nil)
       if client < 0 {
-        if lock.withLock({ stopped }) { return }
+        if lock.withLock({ stopped }) {
+          close(socket)
+          return
+        }
         continue
       }
       Thread { [self] in serve(client) }.start()
