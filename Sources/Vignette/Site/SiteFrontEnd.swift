@@ -42,17 +42,15 @@ public struct SiteFrontEnd: FrontEnd {
   // MARK: Scan
 
   public func scan(memo: PipelineMemo?, workers: RenderWorkers) async throws -> ScanResult<SitePageScan> {
-    let pages = FileSystem.files(under: folder).filter {
-      $0.lowercased().hasSuffix(".html") && !$0.hasPrefix(String(Self.facadeFolder.dropFirst()) + "/")
-    }
+    let facades = String(Self.facadeFolder.dropFirst()) + "/"
+    let pages = FileSystem.stampedFiles(under: folder) { $0.lowercased().hasSuffix(".html") && !$0.hasPrefix(facades) }
     var result = ScanResult<SitePageScan>()
     result.documents.reserveCapacity(pages.count)
     // An unchanged page is taken from the index without being opened; the others are parsed
     // on the render threads.
     var changed: [String] = []
-    for page in pages {
-      let stamp = FileSystem.stamp(folder + "/" + page)
-      if let record = index.pages[page], let stamp, record.stamp == stamp {
+    for (page, stamp) in pages {
+      if let record = index.pages[page], record.stamp == stamp {
         result.documents.append(SitePageScan(folder: folder, relativePath: page, record: record))
       } else {
         changed.append(page)

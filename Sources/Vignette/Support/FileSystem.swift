@@ -58,12 +58,67 @@ public enum FileSystem {
 
   /// Every regular file under `folder` (recursively), as paths relative to it, sorted.
   public static func files(under folder: String) -> [String] {
-    guard let enumerator = FileManager.default.enumerator(atPath: folder) else { return [] }
     var result: [String] = []
-    while let item = enumerator.nextObject() as? String {
-      if isFile(folder + "/" + item) { result.append(item) }
-    }
+    walk(folder) { relative, _ in result.append(relative) }
     return result.sorted()
+  }
+
+  /// Every regular file under `folder` whose relative path `wanted` accepts, with its size and
+  /// mtime, sorted by path: one `readdir` pass and one `fstatat` per wanted file.
+  public static func stampedFiles(under folder: String, where wanted: (String) -> Bool) -> [(
+    path: String, stamp: FileStamp
+  )] {
+    var result: [(path: String, stamp: FileStamp)] = []
+    walk(folder) { relative, stamp in
+      if wanted(relative), let stamp = stamp() { result.append((relative, stamp)) }
+    }
+    return result.sorted { $0.path < $1.path }
+  }
+
+  /// Calls `visit` with each regular file under `folder` (a symlink counts when it points at
+  /// a regular file; symlinked folders are not entered, as `FileManager`'s enumerator does)
+  /// and a function giving its stamp. Written on `opendir`/`readdir` with the entry types
+  /// they report, rather than `FileManager.enumerator`, which builds URL objects and needs a
+  /// `stat` per entry. The stamp is read only when `visit` asks for it.
+  static func walk(_ folder: String, _ visit: (String, () -> FileStamp?) -> Void) {
+    var pending: [String] = [""]
+    while let relative = pending.popLast() {
+      guard let directory = opendir(relative.isEmpty ? folder : folder + "/" + relative) else { continue }
+      defer { closedir(directory) }
+      let descriptor = dirfd(directory)
+      while let entry = readdir(directory) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+          $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+        }
+        if name == "." || name == ".." { continue }
+        let path = relative.isEmpty ? name : relative + "/" + name
+        var type = Int32(entry.pointee.d_type)
+        var info = stat()
+        var known = false
+        if type == Int32(DT_UNKNOWN) || type == Int32(DT_LNK) {
+          // Follow a symlink to what it names; an unknown type (some file systems) is looked up.
+          guard fstatat(descriptor, name, &info, type == Int32(DT_LNK) ? 0 : AT_SYMLINK_NOFOLLOW) == 0 else {
+            continue
+          }
+          known = true
+          switch info.st_mode & S_IFMT {
+          case S_IFREG: type = Int32(DT_REG)
+          case S_IFDIR where type == Int32(DT_UNKNOWN): type = Int32(DT_DIR)
+          default: continue
+          }
+        }
+        if type == Int32(DT_DIR) {
+          pending.append(path)
+        } else if type == Int32(DT_REG) {
+          visit(path) {
+            if !known { guard fstatat(descriptor, name, &info, 0) == 0 else { return nil } }
+            return FileStamp(
+              size: Int64(info.st_size),
+              modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+          }
+        }
+      }
+    }
   }
 
   /// Size and modification time in nanoseconds, for cheap change detection.

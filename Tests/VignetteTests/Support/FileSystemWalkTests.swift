@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@testable import Vignette
+
+/// `FileSystem.files(under:)` and `stampedFiles(under:where:)`, the `readdir` walk: the same
+/// files `FileManager`'s enumerator with a `stat` per entry gave, and the same stamps as
+/// `FileSystem.stamp`.
+@Suite struct FileSystemWalkTests {
+  @Test func regularFilesAndSymlinksToThemNotSymlinkedFolders() throws {
+    let site = try TestSite()
+    try site.write("public/index.html", Data("home".utf8))
+    try site.write("public/posts/a/index.html", Data("a".utf8))
+    try site.write("public/posts/a/.hidden.html", Data("h".utf8))
+    try site.write("public/images/p.jpg", Data(count: 10))
+    try site.write("outside/b.html", Data("b".utf8))
+    try FileManager.default.createDirectory(atPath: site.path("public/empty"), withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(atPath: site.path("public/link.html"), withDestinationPath: "index.html")
+    try FileManager.default.createSymbolicLink(atPath: site.path("public/other"), withDestinationPath: "../outside")
+    try FileManager.default.createSymbolicLink(atPath: site.path("public/dangling.html"), withDestinationPath: "nope")
+    let folder = site.path("public")
+
+    // What the FileManager enumerator with a stat per entry lists.
+    var enumerated: [String] = []
+    let enumerator = try #require(FileManager.default.enumerator(atPath: folder))
+    while let item = enumerator.nextObject() as? String {
+      if FileSystem.isFile(folder + "/" + item) { enumerated.append(item) }
+    }
+    #expect(FileSystem.files(under: folder) == enumerated.sorted())
+    #expect(
+      FileSystem.files(under: folder) == [
+        "images/p.jpg", "index.html", "link.html", "posts/a/.hidden.html", "posts/a/index.html",
+      ])
+
+    let pages = FileSystem.stampedFiles(under: folder) { $0.hasSuffix(".html") }
+    #expect(pages.map(\.path) == ["index.html", "link.html", "posts/a/.hidden.html", "posts/a/index.html"])
+    for page in pages { #expect(page.stamp == FileSystem.stamp(folder + "/" + page.path), "\(page.path)") }
+    #expect(FileSystem.files(under: site.path("missing")).isEmpty)
+  }
+}
