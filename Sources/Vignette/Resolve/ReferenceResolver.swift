@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where a reference points, once looked up.
 public struct ResolvedTarget: Sendable, Hashable {
@@ -20,11 +21,29 @@ public struct ResolvedTarget: Sendable, Hashable {
 /// the content folder (a page bundle's file, which Hugo serves at that URL); relative paths
 /// next to the post (page bundles). A figure looks in its page bundle first, as Hugo 0.124+'s
 /// `figure` does (`.Page.Resources.Get`, then `resources.Get`). Remote URLs are left alone.
+///
+/// One resolver serves one build and looks each target up once: a site of 10,000 posts that
+/// show the same pictures would otherwise walk the same paths (`stat`, symlinks) tens of
+/// thousands of times. A site-absolute path gives the same file from every post (but a
+/// figure in a page bundle, which looks in its bundle first), so it is remembered by the
+/// target alone; a relative one with its post's folder. A missing image is never remembered:
+/// its message names a file of that name near the post.
 public struct ReferenceResolver: Sendable {
   public var content: String
   public var assetRoots: [String]
   /// How paths are shown in messages (relative to the project folder).
   public var display: @Sendable (String) -> String
+  private let known = Known()
+
+  /// What this resolver found, by target, figure or not, and the folder when it matters.
+  private final class Known: Sendable {
+    struct Key: Hashable {
+      var target: String
+      var figure: Bool
+      var folder: String?
+    }
+    let found = Mutex([Key: ResolvedTarget]())
+  }
 
   public init(content: String, assetRoots: [String], display: @escaping @Sendable (String) -> String = { $0 }) {
     self.content = content
@@ -39,6 +58,18 @@ public struct ReferenceResolver: Sendable {
   /// Resolves `target` as written in the post at `postPath`; `figure` for a `figure`
   /// shortcode's `src`, which Hugo looks up as a page resource first.
   public func resolve(_ target: String, from postPath: String, figure: Bool = false) -> ResolvedTarget {
+    let folder = (postPath as NSString).deletingLastPathComponent
+    let name = ((postPath as NSString).lastPathComponent as NSString).deletingPathExtension
+    let isBundle = name == "index" || name == "_index"
+    let absolute = target.trimmingCharacters(in: .whitespaces).hasPrefix("/")
+    let key = Known.Key(target: target, figure: figure, folder: absolute && !(figure && isBundle) ? nil : folder)
+    if let found = known.found.withLock({ $0[key] }) { return found }
+    let resolved = lookUp(target, folder: folder, isBundle: isBundle, figure: figure)
+    if resolved.status != .missing { known.found.withLock { $0[key] = resolved } }
+    return resolved
+  }
+
+  private func lookUp(_ target: String, folder: String, isBundle: Bool, figure: Bool) -> ResolvedTarget {
     let trimmed = target.trimmingCharacters(in: .whitespaces)
     guard !trimmed.isEmpty else { return .init(status: .invalid, message: "empty image path") }
     if trimmed.hasPrefix("data:") {
@@ -68,9 +99,6 @@ public struct ReferenceResolver: Sendable {
     }
     // Where to look, in order: each a folder the path is relative to, and the root that
     // decides its URL.
-    let folder = (postPath as NSString).deletingLastPathComponent
-    let name = ((postPath as NSString).lastPathComponent as NSString).deletingPathExtension
-    let isBundle = name == "index" || name == "_index"
     var places: [(folder: String, root: String)] = []
     if decoded.hasPrefix("/") {
       if figure && isBundle { places.append((folder, content)) }

@@ -136,4 +136,29 @@ import Testing
       resolve("/img/SHOT.jpeg").message?.hasSuffix("a file of that name is at assets/posts/bundle/images/shot.jpeg")
         == true)
   }
+
+  /// One resolver is one build: a target many posts show is looked up once (a 10,000-post
+  /// site spent most of a no-op rebuild walking the same paths). Seen through a file removed
+  /// after the first lookup: the other posts still get the file the build found.
+  @Test func aTargetIsLookedUpOncePerBuild() throws {
+    let root = FileSystem.canonical(site.root)
+    try site.write("assets/posts/other/a.md", "post")
+    try site.write("assets/posts/other/b.md", "post")
+    try site.write("assets/posts/other/near.png", "x")
+    let first = resolver.resolve("/images/only-second.png", from: root + "/assets/posts/other/a.md")
+    let near = resolver.resolve("near.png", from: root + "/assets/posts/other/a.md")
+    #expect(first.status == .ok && near.status == .ok)
+    try FileManager.default.removeItem(atPath: site.path("assets/images/only-second.png"))
+    try FileManager.default.removeItem(atPath: site.path("assets/posts/other/near.png"))
+    #expect(resolver.resolve("/images/only-second.png", from: root + "/assets/posts/other/b.md") == first)
+    #expect(resolver.resolve("near.png", from: root + "/assets/posts/other/b.md") == near)
+    // A relative path is another file from another folder, and the bundle's figure looks in
+    // the bundle first.
+    #expect(resolve("near.png").status == .missing)
+    #expect(resolve("/images/both.png", figure: true).file?.hasSuffix("bundle/images/both.png") == true)
+    #expect(resolve("/images/both.png").file?.hasSuffix("static/images/both.png") == true)
+    // A fresh resolver (the next build) sees the files as they are now.
+    let next = ReferenceResolver(content: resolver.content, assetRoots: resolver.assetRoots)
+    #expect(next.resolve("/images/only-second.png", from: root + "/assets/posts/other/b.md").status == .missing)
+  }
 }
