@@ -5,7 +5,8 @@
 #   SWEEP=0 bench/run.sh    # skip the jobs × libvips-threads sweep
 #   PEERS=0 bench/run.sh    # skip vipsthumbnail, ImageMagick and Hugo (Vignette beside the floor only)
 #   AVIF=0 bench/run.sh     # skip the AVIF builds (Vignette and floor, and the jobs × AVIF-gate table)
-#   AVIF_SWEEP="2x1 2x2" bench/run.sh   # the jobs × AVIF-encodes-at-once settings of that table
+#   AVIF_SWEEP="2x1 2x2x0" bench/run.sh # that table's settings: jobs x AVIF encodes at once
+#                                       # [x AVIF memory budget in MB; 0: none; default 250]
 #   REPEAT=5 bench/run.sh   # paired rounds per measurement (default 3; the median is kept)
 #   VIGNETTE=path RESULTS=file bench/run.sh   # a given vignette binary; results to another file
 #
@@ -31,9 +32,9 @@ cores=$(nproc)
 sweep=${SWEEP:-1}
 peers=${PEERS:-1}
 avif_table=${AVIF:-1}
-# jobs × AVIF encodes at once for the AVIF table ("J G" pairs).
-read -r -a avif_sweep <<<"${AVIF_SWEEP:-1x1 2x1 2x2 4x1}"
-avif_sweep=("${avif_sweep[@]/x/ }")
+# jobs × AVIF encodes at once [× memory budget] for the AVIF table ("J G [M]").
+read -r -a avif_sweep <<<"${AVIF_SWEEP:-2x1x0 2x2x0 2x2 4x4}"
+avif_sweep=("${avif_sweep[@]//x/ }")
 results=${RESULTS:-$repo/bench/results.md}
 wallpapers=/usr/share/wallpapers
 
@@ -251,9 +252,11 @@ if [ "$avif_table" = 1 ]; then
   # Images in flight × AVIF encodes at once, with the default formats' AVIF.
   for setting in "${avif_sweep[@]}"; do
     set -- $setting
-    tool "avif-jobs$1-gate$2" cold_avif "$vignette" build --config "$work/site/pipeline-avif.json" --quiet \
-      --jobs "$1" --avif-jobs "$2"
-    rounds "avif-jobs$1-gate$2"
+    memory=${3:-250}
+    [ "$memory" = 0 ] && memory=1000000
+    tool "avif-jobs$1-gate$2-mem${3:-250}" cold_avif "$vignette" build --config "$work/site/pipeline-avif.json" \
+      --quiet --jobs "$1" --avif-jobs "$2" --avif-memory "$memory"
+    rounds "avif-jobs$1-gate$2-mem${3:-250}"
   done
 fi
 
@@ -319,14 +322,15 @@ row() { # label name
   echo "| Vignette cold build with AVIF | ${wall[avif]} | ${cpu[avif]} | ${rss[avif]} | $(paired avif floor_avif 1) | $(paired avif floor_avif 2) | $(list avif 1) s; $(list avif 3) MB |"
   echo "| Floor with AVIF | ${wall[floor_avif]} | ${cpu[floor_avif]} | ${rss[floor_avif]} | | | $(list floor_avif 1) s; $(list floor_avif 3) MB |"
   echo
-  echo "Images in flight (\`--jobs\`) × AVIF encodes at once (\`--avif-jobs\`), cold builds with AVIF (median of $repeat):"
+  echo "Images in flight (\`--jobs\`) × AVIF encodes at once, at most (\`--avif-jobs\`) × predicted AVIF encoder memory in flight"
+  echo "(\`--avif-memory\`; none: count only), cold builds with AVIF (median of $repeat):"
   echo
-  echo "| jobs | AVIF encodes at once | Wall (s) | CPU (s) | Peak RSS (MB) | Rounds |"
-  echo "|---:|---:|---:|---:|---:|---|"
+  echo "| jobs | AVIF encodes at once | AVIF memory (MB) | Wall (s) | CPU (s) | Peak RSS (MB) | Rounds |"
+  echo "|---:|---:|---:|---:|---:|---:|---|"
   for setting in "${avif_sweep[@]}"; do
     set -- $setting
-    l="avif-jobs$1-gate$2"
-    echo "| $1 | $2 | ${wall[$l]} | ${cpu[$l]} | ${rss[$l]} | $(list "$l" 1) s; $(list "$l" 3) MB |"
+    l="avif-jobs$1-gate$2-mem${3:-250}"
+    echo "| $1 | $2 | $([ "${3:-250}" = 0 ] && echo none || echo "${3:-250}") | ${wall[$l]} | ${cpu[$l]} | ${rss[$l]} | $(list "$l" 1) s; $(list "$l" 3) MB |"
   done
   fi
   echo

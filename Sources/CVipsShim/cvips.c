@@ -711,6 +711,62 @@ int cvips_band_means(VipsImage *in, double *means, int max_bands) {
   return bands;
 }
 
+// The share of the picture libaom 3.x takes for screen content with intra block copy, from
+// its own test (av1_set_screen_content_options, read in aom's encoder sources): luma 16x16
+// blocks holding 2 to 4 distinct values, counted where their per-pixel variance rounds above
+// zero. aom turns intra block copy on past 1/12 of the area, and then keeps hash tables of
+// every block position: ~4x the memory and ~6x the time of a photo of the same size. Luma as
+// libheif makes it from RGB (BT.601, full range). Written here because no listed library
+// exposes aom's decision, and a pass over an in-memory luma plane costs a few milliseconds.
+int cvips_av1_copy_blocks(VipsImage *in, double *share) {
+  VipsImage *base = vips_image_new();
+  VipsImage **t = (VipsImage **)vips_object_local_array(VIPS_OBJECT(base), 6);
+  VipsImage *y;
+  int bands = vips_image_get_bands(in);
+  if (bands >= 3) {
+    double weights[3] = {0.299, 0.587, 0.114};
+    if (!(t[0] = vips_image_new_matrix_from_array(3, 1, weights, 3)) ||
+        vips_extract_band(in, &t[1], 0, "n", 3, NULL) || vips_recomb(t[1], &t[2], t[0], NULL) ||
+        vips_round(t[2], &t[3], VIPS_OPERATION_ROUND_RINT, NULL) || vips_cast_uchar(t[3], &t[4], NULL)) {
+      g_object_unref(base);
+      return -1;
+    }
+    y = t[4];
+  } else {
+    if (vips_extract_band(in, &t[1], 0, NULL) || vips_cast_uchar(t[1], &t[4], NULL)) {
+      g_object_unref(base);
+      return -1;
+    }
+    y = t[4];
+  }
+  size_t size = 0;
+  unsigned char *p = vips_image_write_to_memory(y, &size);
+  int w = vips_image_get_width(y), h = vips_image_get_height(y);
+  g_object_unref(base);
+  if (!p) return -1;
+  long copy = 0;
+  for (int r = 0; r + 16 <= h; r += 16)
+    for (int c = 0; c + 16 <= w; c += 16) {
+      unsigned char seen[256] = {0};
+      int colors = 0;
+      long sum = 0, squares = 0;
+      for (int i = 0; i < 16; i++) {
+        const unsigned char *row = p + (size_t)(r + i) * w + c;
+        for (int j = 0; j < 16; j++) {
+          int v = row[j];
+          if (!seen[v]) seen[v] = 1, colors++;
+          sum += v;
+          squares += v * v;
+        }
+      }
+      // aom: variance = sse - sum^2 / 256, per pixel rounded (ROUND_POWER_OF_TWO by 8).
+      if (colors > 1 && colors <= 4 && ((squares - sum * sum / 256) + 128) / 256 > 0) copy++;
+    }
+  g_free(p);
+  *share = w > 0 && h > 0 ? (double)copy * 256 / ((double)w * h) : 0;
+  return 0;
+}
+
 void *cvips_write_to_memory(VipsImage *in, size_t *size) { return vips_image_write_to_memory(in, size); }
 
 int cvips_open(const char *path, VipsImage **out) {

@@ -52,8 +52,13 @@ struct CommonOptions: ParsableArguments {
   @Option(name: .customLong("vips-threads"), help: "libvips threads per image (default: 1).")
   var vipsThreads: Int?
 
-  @Option(name: .customLong("avif-jobs"), help: "AVIF encodes at once (default: half the cores, at least 1).")
+  @Option(name: .customLong("avif-jobs"), help: "AVIF encodes at once, at most (default: number of cores).")
   var avifJobs: Int?
+
+  @Option(
+    name: .customLong("avif-memory"),
+    help: "Megabytes of AVIF encoder memory in flight at once, predicted per picture (default: 250).")
+  var avifMemory: Int?
 
   @Flag(name: .long, help: "Use only the lockfile and the cache for YouTube metadata.")
   var offline = false
@@ -71,10 +76,12 @@ struct CommonOptions: ParsableArguments {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     if let vipsThreads, vipsThreads < 1 { throw ValidationError("--vips-threads must be at least 1") }
     if let avifJobs, avifJobs < 1 { throw ValidationError("--avif-jobs must be at least 1") }
+    if let avifMemory, avifMemory < 0 { throw ValidationError("--avif-memory must not be negative") }
     var options = BuildOptions(configPath: config)
     options.jobs = jobs
     options.vipsThreads = vipsThreads
     options.avifJobs = avifJobs
+    options.avifMemory = avifMemory
     options.offline = offline ? true : nil
     options.checkOnly = checkOnly
     options.site = site

@@ -320,6 +320,15 @@ public final class VipsImage {
     return Array(means.prefix(Int(count)))
   }
 
+  /// The share of the picture (0–1) that libaom would code with intra block copy: flat
+  /// artwork, where its AVIF encoder needs about four times the memory of a photo (see
+  /// `cvips_av1_copy_blocks`). Above 1/12, libaom turns the tool on.
+  public func av1IntraCopyShare() throws -> Double {
+    var share = 0.0
+    guard cvips_av1_copy_blocks(pointer, &share) == 0 else { throw VipsError.take(operation: "av1 copy blocks") }
+    return share
+  }
+
   /// Raw interleaved pixel bytes.
   package func pixels() throws -> [UInt8] {
     var size = 0

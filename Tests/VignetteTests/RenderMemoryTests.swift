@@ -49,7 +49,7 @@ struct RenderMemoryTests {
       for index in 0..<4 {
         group.addTask {
           try await workers.run {
-            gate.run {
+            gate.run(bytes: 1) {
               let now = log.running.add(1, ordering: .sequentiallyConsistent).newValue
               _ = log.most.max(now, ordering: .sequentiallyConsistent)
               log.append("encode \(index)")
@@ -67,6 +67,87 @@ struct RenderMemoryTests {
     for (position, event) in events.enumerated() where event.hasPrefix("encode") {
       #expect(events.indices.contains(position + 1) && events[position + 1] == "release", "\(events)")
     }
+  }
+
+  /// Encodes weighed by their predicted memory: two that fit the budget run together, two
+  /// that do not take turns, one larger than the whole budget still runs (alone), and places
+  /// go in arrival order, so small encodes arriving later never starve a large one. Each
+  /// encode runs on a thread of its own and holds its place until the test lets it go.
+  @Test("the AVIF gate admits encodes while their predicted memory fits its budget, in arrival order")
+  func avifGateBudget() throws {
+    let gate = AVIFGate(count: 4, budget: 100) {}
+    func waiting(_ count: Int) -> Bool {
+      for _ in 0..<6000 where gate.waitingCount != count { Thread.sleep(forTimeInterval: 0.01) }
+      return gate.waitingCount == count
+    }
+    let a = HeldEncode(gate, bytes: 40)
+    let b = HeldEncode(gate, bytes: 40)
+    #expect(a.admitted() && b.admitted(), "40 + 40 fits 100")
+    a.finish()
+    b.finish()
+    let c = HeldEncode(gate, bytes: 60)
+    #expect(c.admitted())
+    let d = HeldEncode(gate, bytes: 60)
+    #expect(waiting(1) && !d.hasStarted, "60 + 60 does not fit 100")
+    let e = HeldEncode(gate, bytes: 10)
+    #expect(waiting(2) && !e.hasStarted, "10 fits beside the first 60, but arrived after the second")
+    c.finish()
+    #expect(d.admitted() && e.admitted(), "60 + 10 fits once the first has left")
+    d.finish()
+    e.finish()
+    let f = HeldEncode(gate, bytes: 500)
+    #expect(f.admitted(), "an encode larger than the budget runs when it is alone")
+    let g = HeldEncode(gate, bytes: 1)
+    #expect(waiting(1) && !g.hasStarted)
+    f.finish()
+    #expect(g.admitted())
+    g.finish()
+  }
+
+  /// An encode holding a place in a gate until `finish`.
+  final class HeldEncode: Sendable {
+    private let entered = DispatchSemaphore(value: 0)
+    private let proceed = DispatchSemaphore(value: 0)
+    private let left = DispatchSemaphore(value: 0)
+    private let started = Atomic<Bool>(false)
+    init(_ gate: AVIFGate, bytes: Int) {
+      Thread { [self] in
+        gate.run(bytes: bytes) {
+          started.store(true, ordering: .sequentiallyConsistent)
+          entered.signal()
+          proceed.wait()
+        }
+        left.signal()
+      }.start()
+    }
+    var hasStarted: Bool { started.load(ordering: .sequentiallyConsistent) }
+    func admitted() -> Bool { entered.wait(timeout: .now() + 60) == .success }
+    func finish() {
+      proceed.signal()
+      _ = left.wait(timeout: .now() + 60)
+    }
+  }
+
+  @Test("flat artwork is predicted to need more AVIF encoder memory than a photo of its size")
+  func avifEstimate() throws {
+    try VipsLibrary.start()
+    let side = 256
+    // Three greys in 2-pixel stripes: every 16×16 block holds 3 values with high variance,
+    // which libaom codes with intra block copy.
+    let stripes = (0..<side * side).flatMap { index -> [UInt8] in
+      let value: UInt8 = [40, 120, 200][(index % side / 2) % 3]
+      return [value, value, value]
+    }
+    var generator = SystemRandomNumberGenerator()
+    let noise = (0..<side * side * 3).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    let artwork = try VipsImage.fromPixels(stripes, width: side, height: side, bands: 3)
+    let photo = try VipsImage.fromPixels(noise, width: side, height: side, bands: 3)
+    let gradient = try VipsImage.testPattern(width: side, height: side)
+    #expect(try artwork.av1IntraCopyShare() > 0.9)
+    #expect(try photo.av1IntraCopyShare() == 0)
+    #expect(try gradient.av1IntraCopyShare() < 1.0 / 12)
+    #expect(try AVIFGate.estimate(artwork) > 3 * AVIFGate.estimate(photo) - (24 << 20))
+    #expect(try AVIFGate.estimate(photo) == AVIFGate.estimate(gradient))
   }
 
   /// What the gate test's encodes and releases did, in order.

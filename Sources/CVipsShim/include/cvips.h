@@ -82,6 +82,8 @@ int cvips_to_srgb8(VipsImage *in, VipsImage **out);
 // the calling thread, so its errors and warnings are this thread's.
 int cvips_materialize(VipsImage *in, VipsImage **out);
 // Average of each band (8-bit sRGB input), written to `means` (up to 4 values).
+// The share of the area libaom would code with intra block copy (see cvips.c).
+int cvips_av1_copy_blocks(VipsImage *in, double *share);
 int cvips_band_means(VipsImage *in, double *means, int max_bands);
 // Raw interleaved pixels; caller releases with cvips_free.
 void *cvips_write_to_memory(VipsImage *in, size_t *size);

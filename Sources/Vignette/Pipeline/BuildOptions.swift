@@ -7,8 +7,10 @@ public struct BuildOptions: Sendable {
   public var jobs: Int?
   /// libvips worker threads per image. Default: 1, since `jobs` already fills the cores.
   public var vipsThreads: Int?
-  /// AVIF encodes at once (see `AVIFGate`). Default: half the cores, at least 1.
+  /// AVIF encodes at once, at most (see `AVIFGate`). Default: the number of cores.
   public var avifJobs: Int?
+  /// Megabytes of predicted AVIF encoder memory in flight at once (see `AVIFGate`). Default 250.
+  public var avifMemory: Int?
   /// Overrides `youtube.offline`.
   public var offline: Bool?
   /// Check mode: verify and compare, write nothing.

@@ -188,7 +188,9 @@ public final class Pipeline: Sendable {
   func renderStage(cache: BuildCache, workers: RenderWorkers) -> RenderStage {
     RenderStage(
       mode: options.checkOnly ? .check : .build, cache: cache, workers: workers,
-      avif: AVIFGate(count: options.avifJobs ?? AVIFGate.defaultCount),
+      avif: AVIFGate(
+        count: options.avifJobs ?? AVIFGate.defaultCount,
+        budget: options.avifMemory.map { $0 << 20 } ?? AVIFGate.defaultBudget),
       display: { [project] in project.display($0) }, progress: options.progress)
   }
 

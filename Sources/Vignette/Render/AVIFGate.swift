@@ -1,38 +1,98 @@
 import Foundation
+import Synchronization
 import Vips
 
-/// The AVIF encodes allowed to run at once, process-wide, and the memory they leave behind.
+/// The AVIF encodes allowed to run at once, process-wide, weighed by the memory each needs.
 ///
-/// libaom's encoder is the largest user of memory in a build: 100–350 MB for a 2-megapixel
-/// picture (more for flat, synthetic pictures, where it searches for repeated blocks), freed at
-/// the end of the encode into glibc's per-thread arena, which keeps it. Without a release, the
-/// next AVIF encode, on another render thread with its own arena, would stack its peak on top
-/// of the memory the last one left behind. So a place in the gate is handed on only after that
-/// memory has gone back to the system: the peak is bounded by `count` encodes in flight plus
-/// what the other render threads decode, never by the number of AVIF files a build makes.
+/// libaom's encoder is the largest user of memory in a build, and how much it takes depends
+/// on the picture: about 25 bytes a pixel for a photo, but about 110 for flat artwork, where
+/// it turns on intra block copy and keeps hash tables of every block position (measured on
+/// the wallpaper corpus at effort 2: 55 MB against 215 MB for 2 megapixels, and six times the
+/// CPU). A gate that counted encodes had to pick between two photos at once (fast) and two
+/// artworks at once (over budget). So each encode asks for its predicted memory
+/// (`estimate`), and the gate admits it while the encodes in flight stay within `budget`, and
+/// always when none is in flight (a picture larger than the budget still gets made, alone).
+/// Places are handed out in arrival order, so a large encode is never starved by small ones.
+///
+/// The memory freed at the end of an encode goes into glibc's per-thread arena, which keeps
+/// it; the next encode, on another render thread with its own arena, would stack its peak on
+/// top. So a place is handed on only after that memory has gone back to the system.
 public final class AVIFGate: Sendable {
-  /// Encodes allowed at once.
+  /// Encodes allowed at once, whatever their weight.
   public let count: Int
-  private let places: DispatchSemaphore
+  /// Predicted encoder memory, in bytes, allowed in flight at once.
+  public let budget: Int
+  private let state = Mutex(State())
   private let release: @Sendable () -> Void
 
-  /// Half the cores, at least one: the other render threads decode and encode WebP and JPEG
-  /// meanwhile, so the cores stay busy.
-  public static var defaultCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / 2) }
+  private struct State {
+    var running = 0
+    var bytes = 0
+    /// Encodes waiting, in arrival order, with the semaphore that admits each.
+    var waiting: [(bytes: Int, wake: DispatchSemaphore)] = []
+
+    func admits(_ bytes: Int, count: Int, budget: Int) -> Bool {
+      running == 0 || (running < count && self.bytes + bytes <= budget)
+    }
+  }
+
+  /// One encode per core: the budget, not the count, is what bounds the peak.
+  public static var defaultCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+  /// 250 MB: two photos of 2 megapixels at once, or one flat artwork alone (which is how the
+  /// default-format peak on the wallpaper corpus stays under 500 MB; see bench/results.md).
+  public static let defaultBudget = 250 << 20
 
   /// `release` gives freed memory back (glibc's `malloc_trim`); tests watch it.
-  public init(count: Int, release: @escaping @Sendable () -> Void = VipsLibrary.releaseMemory) {
+  public init(
+    count: Int, budget: Int = AVIFGate.defaultBudget,
+    release: @escaping @Sendable () -> Void = VipsLibrary.releaseMemory
+  ) {
     self.count = max(1, count)
-    places = DispatchSemaphore(value: self.count)
+    self.budget = max(0, budget)
     self.release = release
   }
 
-  /// Runs `encode` holding a place; gives the freed memory back before handing the place on.
-  public func run<T>(_ encode: () throws -> T) rethrows -> T {
-    places.wait()
+  /// The memory libaom needs to encode `image` (8-bit, as Vignette encodes), from its size
+  /// and whether libaom will code it as screen content with intra block copy.
+  public static func estimate(_ image: VipsImage) throws -> Int {
+    let pixels = image.width * image.height
+    let artwork = try image.av1IntraCopyShare() > 1.0 / 12
+    return (8 << 20) + pixels * (artwork ? 120 : 30)
+  }
+
+  /// Encodes waiting for a place (for tests).
+  var waitingCount: Int { state.withLock { $0.waiting.count } }
+
+  /// Runs `encode` holding a place worth `bytes`; gives the freed memory back before handing
+  /// the place on.
+  public func run<T>(bytes: Int, _ encode: () throws -> T) rethrows -> T {
+    let wake = state.withLock { state -> DispatchSemaphore? in
+      if state.waiting.isEmpty && state.admits(bytes, count: count, budget: budget) {
+        state.running += 1
+        state.bytes += bytes
+        return nil
+      }
+      let wake = DispatchSemaphore(value: 0)
+      state.waiting.append((bytes, wake))
+      return wake
+    }
+    // Admitted by the encode that left: it has already counted this one in.
+    wake?.wait()
     defer {
       release()
-      places.signal()
+      let woken = state.withLock { state -> [DispatchSemaphore] in
+        state.running -= 1
+        state.bytes -= bytes
+        var woken: [DispatchSemaphore] = []
+        while let next = state.waiting.first, state.admits(next.bytes, count: count, budget: budget) {
+          state.waiting.removeFirst()
+          state.running += 1
+          state.bytes += next.bytes
+          woken.append(next.wake)
+        }
+        return woken
+      }
+      for wake in woken { wake.signal() }
     }
     return try encode()
   }

@@ -81,7 +81,9 @@ public enum ImageRenderer {
         let source = format == .jpeg ? opaque ?? image : image
         let bytes =
           try format == .avif
-          ? avif.run { try source.encoded(as: format, quality: quality, effort: effort) }
+          ? avif.run(bytes: try AVIFGate.estimate(source)) {
+            try source.encoded(as: format, quality: quality, effort: effort)
+          }
           : source.encoded(as: format, quality: quality, effort: effort)
         // The width in the plan is the width in the file name and srcset: never publish another.
         guard image.width == width else {
