@@ -6,7 +6,7 @@
 #   PEERS=0 bench/run.sh    # skip vipsthumbnail, ImageMagick and Hugo (Vignette beside the floor only)
 #   AVIF=0 bench/run.sh     # skip the AVIF builds (Vignette and floor, and the jobs × AVIF-gate table)
 #   AVIF_SWEEP="2x1 2x2x0" bench/run.sh # that table's settings: jobs x AVIF encodes at once
-#                                       # [x AVIF memory budget in MB; 0: none; default 250]
+#                                       # [x AVIF memory budget in MB; 0: none; default 360]
 #   REPEAT=5 bench/run.sh   # paired rounds per measurement (default 3; the median is kept)
 #   VIGNETTE=path RESULTS=file bench/run.sh   # a given vignette binary; results to another file
 #
@@ -252,11 +252,11 @@ if [ "$avif_table" = 1 ]; then
   # Images in flight × AVIF encodes at once, with the default formats' AVIF.
   for setting in "${avif_sweep[@]}"; do
     set -- $setting
-    memory=${3:-250}
+    memory=${3:-360}
     [ "$memory" = 0 ] && memory=1000000
-    tool "avif-jobs$1-gate$2-mem${3:-250}" cold_avif "$vignette" build --config "$work/site/pipeline-avif.json" \
+    tool "avif-jobs$1-gate$2-mem${3:-360}" cold_avif "$vignette" build --config "$work/site/pipeline-avif.json" \
       --quiet --jobs "$1" --avif-jobs "$2" --avif-memory "$memory"
-    rounds "avif-jobs$1-gate$2-mem${3:-250}"
+    rounds "avif-jobs$1-gate$2-mem${3:-360}"
   done
 fi
 
@@ -329,8 +329,8 @@ row() { # label name
   echo "|---:|---:|---:|---:|---:|---:|---|"
   for setting in "${avif_sweep[@]}"; do
     set -- $setting
-    l="avif-jobs$1-gate$2-mem${3:-250}"
-    echo "| $1 | $2 | $([ "${3:-250}" = 0 ] && echo none || echo "${3:-250}") | ${wall[$l]} | ${cpu[$l]} | ${rss[$l]} | $(list "$l" 1) s; $(list "$l" 3) MB |"
+    l="avif-jobs$1-gate$2-mem${3:-360}"
+    echo "| $1 | $2 | $([ "${3:-360}" = 0 ] && echo none || echo "${3:-360}") | ${wall[$l]} | ${cpu[$l]} | ${rss[$l]} | $(list "$l" 1) s; $(list "$l" 3) MB |"
   done
   fi
   echo

@@ -57,7 +57,7 @@ struct CommonOptions: ParsableArguments {
 
   @Option(
     name: .customLong("avif-memory"),
-    help: "Megabytes of AVIF encoder memory in flight at once, predicted per picture (default: 250).")
+    help: "Megabytes of AVIF encoder memory in flight at once, predicted per picture (default: 360).")
   var avifMemory: Int?
 
   @Flag(name: .long, help: "Use only the lockfile and the cache for YouTube metadata.")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Vips
 
 /// The shared HTTP cache behind the local `cache` folder, in the layout of Bazel's HTTP remote
@@ -13,16 +14,20 @@ import Vips
 /// (unreachable, a timeout, an error status, a corrupt object or record) is recorded, and once
 /// the server itself has failed it is not asked again in this build, so a dead or hanging
 /// server costs one timeout. The build then renders locally and reports one warning.
-final class RemoteCache: @unchecked Sendable {
+final class RemoteCache: Sendable {
   /// Base URL without a trailing slash.
   let base: String
   let readOnly: Bool
   private let headers: [String: String]
   private let http: HTTPClient
-  private let lock = NSLock()
-  private var problems: [String] = []
-  private var failed = false
-  private var counts = Counts()
+  private let state = Mutex(State())
+
+  /// What this build's requests found, shared by the requests in flight.
+  private struct State {
+    var problems: [String] = []
+    var failed = false
+    var counts = Counts()
+  }
 
   /// What went over the wire in this build.
   struct Counts: Sendable, Equatable {
@@ -70,27 +75,27 @@ final class RemoteCache: @unchecked Sendable {
     return [name: value]
   }
 
-  var statistics: Counts { lock.withLock { counts } }
+  var statistics: Counts { state.withLock { $0.counts } }
 
   /// The one warning for this build, or nil when nothing went wrong.
   var warning: String? {
-    lock.withLock {
-      guard let first = problems.first else { return nil }
-      let more = problems.count > 1 ? " (\(problems.count) problems in all)" : ""
+    state.withLock { state in
+      guard let first = state.problems.first else { return nil }
+      let more = state.problems.count > 1 ? " (\(state.problems.count) problems in all)" : ""
       return "remote cache \(base): \(first)\(more); what it could not give was rendered locally"
     }
   }
 
-  private var usable: Bool { lock.withLock { !failed } }
+  private var usable: Bool { state.withLock { !$0.failed } }
 
   private func note(_ problem: String, serverFailed: Bool) {
-    lock.withLock {
+    state.withLock { state in
       if serverFailed {
         // Requests in flight when the server failed report the same outage: say it once.
-        if failed { return }
-        failed = true
+        if state.failed { return }
+        state.failed = true
       }
-      problems.append(problem)
+      state.problems.append(problem)
     }
   }
 
@@ -175,10 +180,10 @@ final class RemoteCache: @unchecked Sendable {
       return nil
     }
     guard let rendered = cache.render(for: plan) else { return nil }
-    lock.withLock {
-      counts.downloaded += 1
-      counts.downloadedObjects += record.image.variants.count
-      counts.downloadedBytes += bytes
+    state.withLock {
+      $0.counts.downloaded += 1
+      $0.counts.downloadedObjects += record.image.variants.count
+      $0.counts.downloadedBytes += bytes
     }
     return rendered
   }
@@ -204,10 +209,10 @@ final class RemoteCache: @unchecked Sendable {
     guard case .found = await request("PUT", "ac/\(plan.key)", body: record.encoded(), limit: 64 * 1024) else {
       return false
     }
-    lock.withLock {
-      counts.uploaded += 1
-      counts.uploadedObjects += objects.count
-      counts.uploadedBytes += bytes
+    state.withLock {
+      $0.counts.uploaded += 1
+      $0.counts.uploadedObjects += objects.count
+      $0.counts.uploadedBytes += bytes
     }
     return true
   }

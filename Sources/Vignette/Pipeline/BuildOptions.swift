@@ -9,7 +9,7 @@ public struct BuildOptions: Sendable {
   public var vipsThreads: Int?
   /// AVIF encodes at once, at most (see `AVIFGate`). Default: the number of cores.
   public var avifJobs: Int?
-  /// Megabytes of predicted AVIF encoder memory in flight at once (see `AVIFGate`). Default 250.
+  /// Megabytes of predicted AVIF encoder memory in flight at once (see `AVIFGate`). Default 360.
   public var avifMemory: Int?
   /// Overrides `youtube.offline`.
   public var offline: Bool?

@@ -38,9 +38,10 @@ public final class AVIFGate: Sendable {
 
   /// One encode per core: the budget, not the count, is what bounds the peak.
   public static var defaultCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
-  /// 250 MB: two photos of 2 megapixels at once, or one flat artwork alone (which is how the
-  /// default-format peak on the wallpaper corpus stays under 500 MB; see bench/results.md).
-  public static let defaultBudget = 250 << 20
+  /// 360 MB: two photos of 2 megapixels at once, or a flat artwork beside a photo, never two
+  /// artworks (on the wallpaper corpus with the default formats: as fast as no bound, and
+  /// peaks of 444–464 MB against 556–617 MB without it; README "Performance").
+  public static let defaultBudget = 360 << 20
 
   /// `release` gives freed memory back (glibc's `malloc_trim`); tests watch it.
   public init(

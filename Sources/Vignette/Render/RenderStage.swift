@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Vips
 
 /// A source file's rendering, with the source it was made from.
@@ -153,11 +154,10 @@ struct RenderStage {
   }
 
   /// What the remote cache gave, by plan key (requests run concurrently).
-  private final class Found<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var found: [String: Value] = [:]
-    var items: [String: Value] { lock.withLock { found } }
-    func add(_ key: String, _ value: Value) { lock.withLock { found[key] = value } }
+  private final class Found<Value: Sendable>: Sendable {
+    private let found = Mutex<[String: Value]>([:])
+    var items: [String: Value] { found.withLock { $0 } }
+    func add(_ key: String, _ value: Value) { found.withLock { $0[key] = value } }
   }
 
   /// One plan on a render thread: its variants into the cache (build) or into digests (check).
