@@ -542,6 +542,63 @@ static int decode_shrunk(const char *path, int width, int fail_on, int icc, Vips
   return failed ? -1 : finish(thumb, out);
 }
 
+// A multi-page TIFF. libvips 8.14's thumbnail takes any TIFF whose pages are each within 5
+// pixels of half the one before for a page pyramid, so two equal 10x10 pages count as one, and
+// with size=down it then always shrinks from the last level (its "level big enough" test
+// compares a shrink it has already clipped to 1): two 10x10 pages, green and red, came out red.
+// So the level is picked here: the pages that really are reduced copies (each smaller than the
+// one before, and within libvips' rounding of the main image halved once more), and of those
+// the smallest still as wide as wanted. Any other multi-page TIFF is its first page.
+static int tiff_level(const char *path, int pages, int wanted, int swapped) {
+  int level = 0, first_w = 0, first_h = 0, last_w = 0, last_h = 0;
+  for (int i = 0; i < pages && i < 30; i++) {
+    VipsImage *page = vips_image_new_from_file(path, "page", i, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (!page) {
+      // An unreadable page ends the levels; the message is not this decode's.
+      vips_error_clear();
+      break;
+    }
+    int w = page->Xsize, h = page->Ysize;
+    g_object_unref(page);
+    if (i == 0) {
+      first_w = w, first_h = h;
+    } else if (w >= last_w || h >= last_h || w < 2 || h < 2 || abs(w - first_w / (1 << i)) > 5 ||
+               abs(h - first_h / (1 << i)) > 5) {
+      break;
+    }
+    last_w = w, last_h = h;
+    if ((swapped ? h : w) < wanted) break;
+    level = i;
+  }
+  return level;
+}
+
+static int decode_tiff_pages(const char *path, int width, int fail_on, int icc, int pages, int wanted, int swapped,
+                             VipsImage **out) {
+  int level = tiff_level(path, pages, wanted, swapped);
+  VipsImage *image = vips_image_new_from_file(path, "page", level, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                              (VipsFailOn)fail_on, NULL);
+  if (!image) return -1;
+  VipsImage *source = NULL;
+  int failed = vips_copy(image, &source, NULL);
+  g_object_unref(image);
+  if (failed) return -1;
+  if (level > 0 && icc && !vips_image_get_typeof(source, VIPS_META_ICC_NAME)) {
+    // A level without the main image's profile means what the main image's pixels mean.
+    VipsImage *main = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    const void *profile = NULL;
+    size_t length = 0;
+    if (main && vips_image_get_typeof(main, VIPS_META_ICC_NAME) &&
+        !vips_image_get_blob(main, VIPS_META_ICC_NAME, &profile, &length))
+      vips_image_set_blob_copy(source, VIPS_META_ICC_NAME, profile, length);
+    if (main) g_object_unref(main);
+  }
+  VipsImage *thumb = NULL;
+  failed = resize_image(source, width, icc, &thumb);
+  g_object_unref(source);
+  return failed ? -1 : finish(thumb, out);
+}
+
 // The main image decoded in full (no reduced-size copy), resized; `strip_icc` ignores its
 // profile and treats it as sRGB.
 static int decode_full(const char *path, int width, int fail_on, int icc, int strip_icc, VipsImage **out) {
@@ -621,10 +678,13 @@ int cvips_decode(const char *path, int width, int fail_on, VipsImage **out) {
   int expected = width < shown ? width : shown;
   double decoded = (double)VIPS_IMAGE_SIZEOF_LINE(header) * header->Ysize;
   int png = vips_isprefix("pngload", nick);
+  int tiff_pages = vips_isprefix("tiffload", nick) ? vips_image_get_n_pages(header) : 1;
+  int swapped = vips_image_get_orientation(header) >= 5;
   g_object_unref(header);
 
-  int failed = png && alpha ? decode_png_alpha(path, width, fail_on, icc, decoded, out)
-                            : decode_shrunk(path, width, fail_on, icc, out);
+  int failed = png && alpha       ? decode_png_alpha(path, width, fail_on, icc, decoded, out)
+               : tiff_pages > 1 ? decode_tiff_pages(path, width, fail_on, icc, tiff_pages, expected, swapped, out)
+                                : decode_shrunk(path, width, fail_on, icc, out);
   if (!failed && (*out)->Xsize == expected) return 0;
   if (!failed) {
     // Shrink-on-load picked a level of the wrong size (JPEG 2000's in 8.14): decode in full.
