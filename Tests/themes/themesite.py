@@ -20,9 +20,17 @@ import example_site  # noqa: E402  (the YouTube stand-in and the vignette binary
 THEMES = ["papermod", "stack"]
 
 
+# Hugo stops a build when one page's content takes longer than its `timeout` setting (30 s by
+# default); on a loaded 2-core machine PaperMod's cover.html once did. HUGO_TIMEOUT in the
+# environment wins over the site's own config, so every themed build gets this instead.
+HUGO_TIMEOUT = "600s"
+
+
 def hugo(site: Path):
-    """Builds `site` into site/public with Debian's hugo (as a user would: `hugo`)."""
-    run = subprocess.run(["hugo", "--quiet"], cwd=site, capture_output=True, text=True, timeout=600)
+    """Builds `site` into site/public with Debian's hugo (as a user would: `hugo`), with a
+    generous template timeout (HUGO_TIMEOUT)."""
+    run = subprocess.run(["hugo", "--quiet"], cwd=site, capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "HUGO_TIMEOUT": HUGO_TIMEOUT})
     if run.returncode != 0:
         raise RuntimeError(f"hugo failed in {site.name} ({run.returncode}):\n{run.stdout}\n{run.stderr}")
     return site / "public"
