@@ -206,6 +206,16 @@ char *cvips_error_take(void) {
   return copy;
 }
 
+// Every call that reads a file starts with this thread's buffer empty and, when it succeeds,
+// leaves it empty. libvips posts messages on success too: 8.14's HEIF loader probes for the
+// end of the file by seeking past it, and vips_source_seek reports "<absolute path>: bad seek
+// to <n>" on every AVIF and HEIC it opens. A render thread reads the headers of a batch of
+// sources in one job, so the next failure in that batch (another file's) carried the message.
+static int settled(int status) {
+  if (status == 0) vips_error_clear();
+  return status;
+}
+
 // ---------------------------------------------------------------- loaders
 // The loaders a web image pipeline needs; every other libvips loader (JPEG 2000, PDF, FITS,
 // OpenEXR, ImageMagick…) is blocked unless the config names it: their libraries are large
@@ -402,7 +412,7 @@ static void fill_header(VipsImage *image, const char *nick, cvips_header *out) {
   vips_image_map(image, metadata_field, &out->has_metadata);
 }
 
-int cvips_read_header(const char *path, cvips_header *out) {
+static int read_header(const char *path, cvips_header *out) {
   memset(out, 0, sizeof(*out));
   if (is_gzip(path)) {
     VipsImage *image = open_svgz(path);
@@ -420,6 +430,11 @@ int cvips_read_header(const char *path, cvips_header *out) {
   g_object_unref(image);
   if (vips_isprefix("pngload", out->loader)) out->pages = png_frames(path);
   return 0;
+}
+
+int cvips_read_header(const char *path, cvips_header *out) {
+  vips_error_clear();
+  return settled(read_header(path, out));
 }
 
 void cvips_unref(VipsImage *image) {
@@ -661,7 +676,7 @@ static char *first_line(const char *text) {
   return g_strndup(text, end ? (size_t)(end - text) : strlen(text));
 }
 
-int cvips_decode(const char *path, int width, int fail_on, VipsImage **out) {
+static int decode(const char *path, int width, int fail_on, VipsImage **out) {
   *out = NULL;
   if (is_gzip(path)) {
     vips_error(NULL, "gzip-compressed data: only SVG is read from gzip files");
@@ -717,6 +732,11 @@ int cvips_decode(const char *path, int width, int fail_on, VipsImage **out) {
   g_free(reason);
   g_free(message);
   return failed ? -1 : 0;
+}
+
+int cvips_decode(const char *path, int width, int fail_on, VipsImage **out) {
+  vips_error_clear();
+  return settled(decode(path, width, fail_on, out));
 }
 
 int cvips_thumbnail_image(VipsImage *in, int width, VipsImage **out) {
@@ -830,18 +850,20 @@ int cvips_av1_copy_blocks(VipsImage *in, double *share) {
 void *cvips_write_to_memory(VipsImage *in, size_t *size) { return vips_image_write_to_memory(in, size); }
 
 int cvips_open(const char *path, VipsImage **out) {
+  vips_error_clear();
   *out = vips_image_new_from_file(path, NULL);
-  return *out ? 0 : -1;
+  return settled(*out ? 0 : -1);
 }
 
 int cvips_decode_check(const char *path, int fail_on) {
+  vips_error_clear();
   VipsImage *image = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
                                               (VipsFailOn)fail_on, NULL);
   if (!image) return -1;
   double avg = 0;
   int result = vips_avg(image, &avg, NULL);
   g_object_unref(image);
-  return result;
+  return settled(result);
 }
 
 int cvips_test_pattern(int width, int height, int alpha, VipsImage **out) {
@@ -982,11 +1004,12 @@ int cvips_save_png(VipsImage *in, int compression, void **buf, size_t *len) {
   return vips_pngsave_buffer(in, buf, len, "compression", compression, "strip", TRUE, NULL);
 }
 int cvips_png_stripped(const char *path, void **buf, size_t *len) {
+  vips_error_clear();
   VipsImage *image = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
   if (!image) return -1;
   int failed = vips_pngsave_buffer(image, buf, len, "compression", 9, "strip", TRUE, NULL);
   g_object_unref(image);
-  return failed;
+  return settled(failed);
 }
 void cvips_free(void *p) { g_free(p); }
 

@@ -139,6 +139,84 @@ struct ImageEngineRealContentTests {
     #expect(try await site.build(check: true) { $0.jobs = 4 }.differences.isEmpty)
   }
 
+  /// libvips 8.14 posts "<absolute path>: bad seek to <n>" on every AVIF it opens, successfully,
+  /// and a render thread reads the headers of a batch of sources in one job (at one thread, a
+  /// quarter of them). Pillow's and libvips' test images in one site: a PPM refused next in the
+  /// batch carried an AVIF's message with its absolute path, and the next build, reading the
+  /// AVIF headers from its cache, gave other messages, so `check` failed right after `build`.
+  @Test("A message libvips posts while one file is read never reaches another file's error")
+  func batchedHeaderErrors() async throws {
+    let site = try TestSite()
+    let (avif, ppm) = try await onOwnThread {
+      let image = try TestSources.photo(width: 64, height: 48)
+      return (try image.saved(as: ".avif"), try image.saved(as: ".ppm"))
+    }
+    var files: [String] = []
+    for index in 0..<24 {
+      try site.write("assets/images/a\(index)x.avif", Data(avif))
+      try site.write("assets/images/p\(index)x.ppm", Data(ppm))
+      files += ["a\(index)x.avif", "p\(index)x.ppm"]
+    }
+    try site.post(images: files)
+    try site.imageConfig(widths: [480], formats: ["webp"])
+    let report = try await site.build { $0.jobs = 1 }
+    let errors = report.diagnostics.filter { $0.severity == .error }
+    #expect(errors.count == 24, "\(report.diagnostics)")
+    let refusal = try #require(VipsLibrary.refusal(loader: "ppmload", allowing: []))
+    for error in errors {
+      #expect(error.message.hasSuffix("is not an image libvips can read: " + refusal), "\(error)")
+      #expect(!error.description.contains(site.path("")), "\(error)")
+    }
+    #expect(try await site.build(check: true) { $0.jobs = 1 }.differences.isEmpty)
+  }
+
+  /// What the corpus run put in one site, a few of each: AVIFs (every open of one posts a
+  /// message naming its path), refused loaders, empty, unreadable and truncated files, a gzip
+  /// file that holds no SVG, and one good photo.
+  static func corpusLike() throws -> [(name: String, bytes: [UInt8])] {
+    let photo = try TestSources.photo(width: 64, height: 48)
+    let jpeg = try photo.saved(as: ".jpg")
+    let avif = try photo.saved(as: ".avif")
+    let png = try photo.saved(as: ".png")
+    let tiff = try photo.saved(as: ".tif")
+    var files: [(name: String, bytes: [UInt8])] = (0..<30).map { ("a\($0)x.avif", avif) }
+    files.append(("c.ppm", try photo.saved(as: ".ppm")))
+    files.append(("d.jp2", try photo.saved(as: ".jp2")))
+    files.append(("e.png", []))
+    files.append(("f.jpg", Array("my notes\n".utf8)))
+    files.append(("g.jpg", Array(jpeg.prefix(jpeg.count / 2))))
+    files.append(("h.avif", Array(avif.prefix(avif.count / 2))))
+    files.append(("i.png", Array(png.prefix(png.count / 2))))
+    files.append(("j.tif", Array(tiff.prefix(tiff.count / 2))))
+    files.append(("k.svgz", [0x1F, 0x8B, 0x08, 0x00, 0x55, 0x55]))
+    files.append(("ok.jpg", jpeg))
+    return files
+  }
+
+  @Test("No output, cache record or report of a build over broken and refused files names the build folder")
+  func noAbsolutePathAnywhere() async throws {
+    let site = try TestSite()
+    let files = try await onOwnThread { try Self.corpusLike() }
+    for file in files { try site.write("assets/images/" + file.name, Data(file.bytes)) }
+    try site.post(images: files.map(\.name))
+    try site.imageConfig(widths: [480], formats: ["avif", "webp", "auto"])
+    let build = try await CLI.run(["build", "--json", "--jobs", "1"], in: site.root)
+    #expect(build.status == 1, "\(build.stderr)")
+    let check = try await CLI.run(["check", "--json", "--jobs", "1"], in: site.root)
+    let report = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any]
+    #expect((report?["differences"] as? [Any])?.isEmpty == true, "\(check.stdout)")
+    var texts = ["build --json": build.stdout + build.stderr, "check --json": check.stdout + check.stderr]
+    for folder in ["output", ".vignette-cache"] {
+      for file in FileSystem.files(under: site.path(folder)) where folder == "output" || file.hasSuffix(".json") {
+        texts[folder + "/" + file] = String(
+          decoding: try Data(contentsOf: URL(fileURLWithPath: site.path(folder + "/" + file))), as: UTF8.self)
+      }
+    }
+    #expect(texts.keys.contains("output/manifest.json") && texts.keys.contains(".vignette-cache/sources.json"))
+    let named = texts.filter { $0.value.contains(site.root) }.map(\.key).sorted()
+    #expect(named.isEmpty, "\(site.root) is named in \(named)")
+  }
+
   @Test("No absolute path of the build machine reaches the manifest: two folders, byte-identical output")
   func noAbsolutePaths() async throws {
     var manifests: [Data] = []
