@@ -54,10 +54,12 @@ public final class AVIFGate: Sendable {
   }
 
   /// The memory libaom needs to encode `image` (8-bit, as Vignette encodes), from its size
-  /// and whether libaom will code it as screen content with intra block copy.
-  public static func estimate(_ image: VipsImage) throws -> Int {
+  /// and whether libaom will code it as screen content with intra block copy. Where that
+  /// cannot be measured, the picture counts as artwork (the larger weight): a failed guess
+  /// must neither fail the encode nor let it in under a smaller share of the budget.
+  public static func estimate(_ image: VipsImage) -> Int {
     let pixels = image.width * image.height
-    let artwork = try image.av1IntraCopyShare() > 1.0 / 12
+    let artwork = (try? image.av1IntraCopyShare()).map { $0 > 1.0 / 12 } ?? true
     return (8 << 20) + pixels * (artwork ? 120 : 30)
   }
 

@@ -81,7 +81,7 @@ public enum ImageRenderer {
         let source = format == .jpeg ? opaque ?? image : image
         let bytes =
           try format == .avif
-          ? avif.run(bytes: try AVIFGate.estimate(source)) {
+          ? avif.run(bytes: AVIFGate.estimate(source)) {
             try source.encoded(as: format, quality: quality, effort: effort)
           }
           : source.encoded(as: format, quality: quality, effort: effort)
