@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Vips
 
 /// What the last build wrote for each document, kept in the cache folder (`emits.json`): a
@@ -17,22 +16,17 @@ final class EmitIndex: Sendable {
     var outputs: [String: FileStamp]
   }
 
-  private let path: String
-  private let state: Mutex<(entries: [String: Entry], changed: Bool)>
+  private let entries: CacheIndex<Entry>
 
   /// The index stored in `folder` (the cache folder); empty when missing or damaged.
   init(folder: String) {
-    path = folder + "/emits.json"
-    let entries =
-      FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode([String: Entry].self, from: $0) }
-      ?? [:]
-    state = Mutex((entries, false))
+    entries = CacheIndex(path: folder + "/emits.json", context: EmitDigest.version)
   }
 
   /// The outputs of `document` when they are still what `digest` makes and nobody changed
   /// them since; nil when they must be made again.
   func kept(_ document: String, digest: String, outputFolder: String) -> [String]? {
-    guard let entry = state.withLock({ $0.entries[document] }), entry.digest == digest,
+    guard let entry = entries[document], entry.digest == digest,
       entry.outputs.allSatisfy({ relative, stamp in FileSystem.stamp(outputFolder + "/" + relative) == stamp })
     else { return nil }
     return entry.outputs.keys.sorted()
@@ -43,44 +37,19 @@ final class EmitIndex: Sendable {
     var stamps: [String: FileStamp] = [:]
     for relative in outputs {
       guard let stamp = FileSystem.stamp(outputFolder + "/" + relative) else {
-        forget(document)
+        entries.set(document, nil)
         return
       }
       stamps[relative] = stamp
     }
-    let entry = Entry(digest: digest, outputs: stamps)
-    state.withLock { state in
-      guard state.entries[document] != entry else { return }
-      state.entries[document] = entry
-      state.changed = true
-    }
-  }
-
-  private func forget(_ document: String) {
-    state.withLock { state in
-      if state.entries.removeValue(forKey: document) != nil { state.changed = true }
-    }
+    entries.set(document, Entry(digest: digest, outputs: stamps))
   }
 
   /// Drops the entries of documents not in `documents` (posts deleted or renamed).
-  func retain(_ documents: Set<String>) {
-    state.withLock { state in
-      let before = state.entries.count
-      state.entries = state.entries.filter { documents.contains($0.key) }
-      if state.entries.count != before { state.changed = true }
-    }
-  }
+  func retain(_ documents: Set<String>) { entries.retain(documents) }
 
   /// Writes the index when it changed since it was loaded or last saved.
-  func save() throws {
-    try state.withLock { state in
-      guard state.changed else { return }
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
-      try FileSystem.writeAtomically(encoder.encode(state.entries), to: path)
-      state.changed = false
-    }
-  }
+  func save() throws { try entries.save() }
 }
 
 /// The digest of everything a document's outputs are made from: the build's context (the

@@ -89,7 +89,7 @@ public enum HugoSupport {
     for outcome in posts {
       let post = outcome.document
       let markdown = post.references.filter { $0.kind == .markdown }
-      let ordinals = shortcodeOrdinals(post.tokens)
+      let ordinals = post.shortcodeOrdinals
       for item in outcome.references where item.reference.kind == .figure || item.reference.kind == .markdown {
         let reference = item.reference
         guard reference.targetRange != nil, let image = item.image,

@@ -66,6 +66,9 @@ public struct BuildReport: Sendable, Codable {
   /// Documents whose outputs were made again; the others were unchanged since the build
   /// that wrote them and were neither rendered nor compared.
   public var documentsWritten = 0
+  /// Documents parsed in this run; the others were unchanged since the scan kept in the
+  /// cache (or watch mode's memo) and were not parsed again.
+  public var documentsParsed = 0
   public var removed = 0
   /// Bytes of the sources, and of the variants made from them.
   public var bytesIn: Int64 = 0

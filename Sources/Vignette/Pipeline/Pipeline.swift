@@ -111,6 +111,7 @@ public final class Pipeline: Sendable {
     options.progress?(.stage("write"))
     var report = try await emit(
       outcome, frontEnd: frontEnd, cache: cache, workers: workers, digests: rendered.digests)
+    report.documentsParsed = scanned.parsed
     if options.collectGarbage && !options.checkOnly { try collectGarbage(cache, live: live, into: &report) }
     return finished(report, rendered: rendered, remote: remote, started: started)
   }

@@ -7,13 +7,15 @@ import Synchronization
 ///   watcher has not reported it changed;
 /// - the digest of each document's outputs (`EmitDigest`), kept while the document and the
 ///   outcome of each of its references (rendered image, video) are unchanged;
-/// - the index of emitted outputs (`EmitIndex`), so it is read from the cache folder once.
+/// - the index of emitted outputs (`EmitIndex`) and the scan cache (`ScanCache`), so each is
+///   read from the cache folder once.
 /// Everything else (resolving, planning, the manifest) runs in full each time.
 public final class PipelineMemo: Sendable {
   private struct State {
     var scans: [String: (stamp: FileStamp, serial: Int, document: any ScannedDocument)] = [:]
     var emits: [String: Emitted] = [:]
     var index: (folder: String, index: EmitIndex)?
+    var scanCache: (folder: String, context: String, cache: ScanCache)?
     var serial = 0
   }
 
@@ -81,6 +83,16 @@ public final class PipelineMemo: Sendable {
       let index = EmitIndex(folder: folder)
       state.index = (folder, index)
       return index
+    }
+  }
+
+  /// The scan cache for the cache folder `folder` and `context`, loaded once for the session.
+  func scanCache(folder: String, context: String) -> ScanCache {
+    state.withLock { state in
+      if let known = state.scanCache, known.folder == folder, known.context == context { return known.cache }
+      let cache = ScanCache(folder: folder, context: context)
+      state.scanCache = (folder, context, cache)
+      return cache
     }
   }
 }

@@ -102,6 +102,9 @@ public struct OutputFile: Sendable {
 public struct ScanResult<Document: ScannedDocument>: Sendable {
   public var documents: [Document] = []
   public var diagnostics: [Diagnostic] = []
+  /// Documents parsed in this run; the others came from the front end's cache or watch
+  /// mode's memo unchanged.
+  public var parsed = 0
 
   public init(documents: [Document] = [], diagnostics: [Diagnostic] = []) {
     self.documents = documents

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The front end for markdown posts written for Hugo: scans every post under the content
 /// folder (`PostScanner`), and writes each back as Hugo-ready markdown (`MarkdownRewriter`)
@@ -8,28 +9,78 @@ public struct MarkdownFrontEnd: FrontEnd {
   public let project: Project
   static let extensions: Set<String> = ["md", "markdown", "mdown"]
 
+  /// The scan cache this build read, for `finish` to save.
+  private let scans = ScanCacheSlot()
+
   public init(project: Project) { self.project = project }
 
   public var layout: OutputLayout { OutputLayout(variantFolder: "static", owned: .folders(Emitter.ownedFolders)) }
 
-  public func scan(memo: PipelineMemo?, workers: RenderWorkers) -> ScanResult<ScannedPost> {
+  /// Reads every post, each on the render threads (in batches, since a post the scan cache
+  /// holds costs a read and a hash): from watch mode's memo when unchanged there, else from
+  /// the scan cache (`ScanCache`) when its bytes are unchanged, else scanned anew.
+  public func scan(memo: PipelineMemo?, workers: RenderWorkers) async throws -> ScanResult<ScannedPost> {
     let scanner = PostScanner(
       extraImageKeys: project.config.frontMatterImageKeys, display: { [project] in project.display($0) })
+    let context = ScanCache.context(project)
+    let cache =
+      memo?.scanCache(folder: project.cache, context: context)
+      ?? ScanCache(folder: project.cache, context: context)
+    scans.set(cache)
+    let files = FileSystem.files(under: project.content).filter {
+      Self.extensions.contains(($0 as NSString).pathExtension.lowercased())
+    }
+    let size = max(1, min(64, files.count / (workers.count * 4)))
+    let batches = stride(from: 0, to: files.count, by: size).map { Array(files[$0..<min($0 + size, files.count)]) }
+    var found: [String: Scanned] = [:]
+    found.reserveCapacity(files.count)
+    try await workers.forEach(batches) { [project] batch in
+      batch.map { relative -> (String, Scanned) in
+        let path = project.content + "/" + relative
+        do {
+          var parsed = false
+          let scan = {
+            let scanned = try cache.scan(path: path, relativePath: relative, with: scanner)
+            parsed = scanned.parsed
+            return scanned.post
+          }
+          let post = try memo?.document(at: path, scan: scan).document ?? scan()
+          return (relative, .post(post, parsed: parsed))
+        } catch {
+          return (
+            relative,
+            .unreadable(
+              Diagnostic(.error, file: project.display(path), "cannot read the post: \(error.localizedDescription)"))
+          )
+        }
+      }
+    } receive: { scanned in
+      for (relative, result) in scanned { found[relative] = result }
+    }
+    cache.retain(Set(files))
     var result = ScanResult<ScannedPost>()
-    for relative in FileSystem.files(under: project.content)
-    where Self.extensions.contains((relative as NSString).pathExtension.lowercased()) {
-      let path = project.content + "/" + relative
-      do {
-        let scan = { try scanner.scan(path: path, relativePath: relative) }
-        result.documents.append(try memo?.document(at: path, scan: scan).document ?? scan())
-      } catch {
-        result.diagnostics.append(
-          Diagnostic(.error, file: project.display(path), "cannot read the post: \(error.localizedDescription)"))
+    for relative in files {
+      switch found[relative] {
+      case .post(let post, let parsed):
+        result.documents.append(post)
+        if parsed { result.parsed += 1 }
+      case .unreadable(let diagnostic): result.diagnostics.append(diagnostic)
+      case nil: break
       }
     }
     // Templates of the site or its theme that Vignette's Hugo output would shadow or undo.
     result.diagnostics += HugoThemeCheck.warnings(project: project, posts: result.documents)
     return result
+  }
+
+  private enum Scanned: Sendable {
+    case post(ScannedPost, parsed: Bool)
+    case unreadable(Diagnostic)
+  }
+
+  /// Saves the scans for the next build (builds only; a check writes nothing).
+  public func finish(_ build: BuildOutcome<ScannedPost>, emitted: EmitRecord) throws {
+    try scans.cache?.save()
   }
 
   public func outputPaths(of post: ScannedPost) -> OutputPaths {
@@ -63,7 +114,7 @@ public struct MarkdownFrontEnd: FrontEnd {
 
   /// The post's bytes: its outputs are made from them and its references' outcomes alone.
   public func inputDigest(of post: ScannedPost) -> String? {
-    post.source.bytes.withUnsafeBytes { Checksum.sha256($0) }
+    post.digest
   }
 
   public func siteFiles(_ build: BuildOutcome<ScannedPost>) throws -> [OutputFile] {
@@ -72,4 +123,11 @@ public struct MarkdownFrontEnd: FrontEnd {
       firstImages: HugoSupport.firstImages(build.documents, basePath: project.basePath), basePath: project.basePath
     ).map { OutputFile($0.0, $0.1) }
   }
+}
+
+/// The scan cache one build of a front end uses, set by its scan and saved by its finish.
+private final class ScanCacheSlot: Sendable {
+  private let slot = Mutex<ScanCache?>(nil)
+  var cache: ScanCache? { slot.withLock { $0 } }
+  func set(_ cache: ScanCache) { slot.withLock { $0 = cache } }
 }

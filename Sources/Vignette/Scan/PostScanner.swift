@@ -25,7 +25,8 @@ public struct PostScanner: Sendable {
     return scan(source: SourceText(bytes: Array(data)), path: path, relativePath: relativePath)
   }
 
-  public func scan(source: SourceText, path: String, relativePath: String) -> ScannedPost {
+  /// The scan of `source`; `digest` is the SHA-256 of its bytes, when known already.
+  public func scan(source: SourceText, path: String, relativePath: String, digest: String? = nil) -> ScannedPost {
     let file = display(path)
     var diagnostics: [Diagnostic] = []
     func report(_ severity: Diagnostic.Severity, _ offset: Int, _ message: String) {
@@ -194,8 +195,10 @@ public struct PostScanner: Sendable {
     }
     references.sort { ($0.line, $0.column) < ($1.line, $1.column) }
     return ScannedPost(
-      path: path, relativePath: relativePath, source: source, frontMatter: frontMatter, bodyStart: bodyStart,
-      tokens: tokens, references: references, diagnostics: diagnostics)
+      path: path, relativePath: relativePath, source: source,
+      digest: digest ?? source.bytes.withUnsafeBytes { Checksum.sha256($0) }, bodyStart: bodyStart,
+      references: references, diagnostics: diagnostics, shortcodeOrdinals: HugoSupport.shortcodeOrdinals(tokens),
+      parsed: (frontMatter, tokens))
   }
 
   /// Where byte `offset` of a raw HTML node's literal is in the post. cmark strips container

@@ -1,8 +1,9 @@
 import Foundation
 import Markdown
+import Synchronization
 
 /// One place in a document that points at an image or a video.
-public struct Reference: Sendable, Hashable {
+public struct Reference: Sendable, Hashable, Codable {
   public enum Kind: String, Sendable, Codable, Hashable {
     case figure, markdown, html, frontmatter, youtube
   }
@@ -23,18 +24,70 @@ public struct Reference: Sendable, Hashable {
   public var key: String?
 }
 
-/// A post after scanning: its text, front matter, every shortcode tag, every reference, and
-/// the problems found on the way.
+/// A post after scanning: its text, every reference, and the problems found on the way; its
+/// front matter and shortcode tags are parsed again from the text when a later stage asks for
+/// them and the scan came from the scan cache (`ScanCache`), which keeps only what every build
+/// needs.
 public struct ScannedPost: ScannedDocument {
   /// Absolute path of the post.
   public var path: String
   /// Path relative to the content folder (what the output mirrors).
   public var relativePath: String
   public var source: SourceText
-  public var frontMatter: FrontMatter?
+  /// SHA-256 of the post's bytes.
+  public var digest: String
   /// Offset where the markdown body starts (after the front matter).
   public var bodyStart: Int
-  public var tokens: [ShortcodeToken]
   public var references: [Reference]
   public var diagnostics: [Diagnostic]
+  /// Hugo's `.Ordinal` of each top-level shortcode, by the offset of its tag.
+  public var shortcodeOrdinals: [Int: Int]
+  private let parsed: ParsedText
+
+  init(
+    path: String, relativePath: String, source: SourceText, digest: String, bodyStart: Int,
+    references: [Reference], diagnostics: [Diagnostic], shortcodeOrdinals: [Int: Int],
+    parsed: (frontMatter: FrontMatter?, tokens: [ShortcodeToken])? = nil
+  ) {
+    self.path = path
+    self.relativePath = relativePath
+    self.source = source
+    self.digest = digest
+    self.bodyStart = bodyStart
+    self.references = references
+    self.diagnostics = diagnostics
+    self.shortcodeOrdinals = shortcodeOrdinals
+    self.parsed = ParsedText(source: source, bodyStart: bodyStart, parsed: parsed)
+  }
+
+  /// The front matter, when the post has one.
+  public var frontMatter: FrontMatter? { parsed.value.frontMatter }
+  /// Every shortcode tag of the body, as Hugo's lexer finds them.
+  public var tokens: [ShortcodeToken] { parsed.value.tokens }
+}
+
+/// The front matter and shortcode tokens of a post, parsed from its text at most once, when
+/// first asked for.
+private final class ParsedText: Sendable {
+  private let source: SourceText
+  private let bodyStart: Int
+  private let parsed: Mutex<(frontMatter: FrontMatter?, tokens: [ShortcodeToken])?>
+
+  init(source: SourceText, bodyStart: Int, parsed: (frontMatter: FrontMatter?, tokens: [ShortcodeToken])?) {
+    self.source = source
+    self.bodyStart = bodyStart
+    self.parsed = Mutex(parsed)
+  }
+
+  var value: (frontMatter: FrontMatter?, tokens: [ShortcodeToken]) {
+    parsed.withLock { parsed in
+      if let parsed { return parsed }
+      let value = (
+        frontMatter: try? FrontMatter.find(in: source),
+        tokens: ShortcodeLexer(bytes: source.bytes[bodyStart...], base: bodyStart).tokens()
+      )
+      parsed = value
+      return value
+    }
+  }
 }

@@ -1,20 +1,20 @@
 import Foundation
 
 /// A shortcode tag as Hugo's lexer (`parser/pageparser`) reads it.
-public struct Shortcode: Sendable, Hashable {
-  public enum Notation: Sendable, Hashable {
+public struct Shortcode: Sendable, Hashable, Codable {
+  public enum Notation: Sendable, Hashable, Codable {
     /// `{{< … >}}`: rendered separately and merged after markdown.
     case standard
     /// `{{% … %}}`: its output is part of the markdown source.
     case markdown
   }
 
-  public enum Quoting: Sendable, Hashable {
+  public enum Quoting: Sendable, Hashable, Codable {
     case none, double, raw
   }
 
   /// One parameter; `name` is nil for positional parameters.
-  public struct Parameter: Sendable, Hashable {
+  public struct Parameter: Sendable, Hashable, Codable {
     public var name: String?
     /// The value as Hugo passes it to the template (escapes processed).
     public var value: String

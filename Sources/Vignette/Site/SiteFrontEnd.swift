@@ -57,6 +57,7 @@ public struct SiteFrontEnd: FrontEnd {
       }
     }
     try await workers.forEach(changed, { page in scan(page) }, receive: { result.documents.append($0) })
+    result.parsed = changed.count
     return result
   }
 

@@ -91,16 +91,16 @@ import Testing
 
   /// The check alone, with `environment` in place of the process's (where Hugo's module
   /// cache is).
-  static func check(_ site: TestSite, environment: [String: String]) throws -> [Diagnostic] {
+  static func check(_ site: TestSite, environment: [String: String]) async throws -> [Diagnostic] {
     let project = try Project.load(configPath: site.path("pipeline.json"))
     let workers = RenderWorkers(count: 1)
     defer { workers.shutdown() }
-    let posts = MarkdownFrontEnd(project: project).scan(memo: nil, workers: workers).documents
+    let posts = try await MarkdownFrontEnd(project: project).scan(memo: nil, workers: workers).documents
     return HugoThemeCheck.warnings(project: project, posts: posts, environment: environment)
   }
 
   @Test("a theme module vendored into _vendor/ (hugo mod vendor) is inspected, and the modules it imports")
-  func vendoredModule() throws {
+  func vendoredModule() async throws {
     let site = try Self.hugoSite(
       config: "hugo.toml",
       """
@@ -121,7 +121,7 @@ import Testing
     try site.write(
       "_vendor/github.com/someone/gallery/layouts/_default/_markup/render-image.html", "<a class=\"gallery\"></a>\n")
     try site.write("content/a.md", "# A\n\n{{< figure src=\"/images/photo.jpg\" >}}\n\n![p](/images/photo.jpg)\n")
-    let warnings = try Self.check(site, environment: [:])
+    let warnings = try await Self.check(site, environment: [:])
     #expect(
       warnings.map(\.file) == [
         "_vendor/github.com/someone/paper-theme/layouts/shortcodes/figure.html",
@@ -137,7 +137,7 @@ import Testing
       ("HUGO_CACHEDIR", "hc"), ("XDG_CACHE_HOME", "xdg/hugo_cache"), ("HOME", "home/.cache/hugo_cache"),
       ("TMPDIR", "tmp/hugo_cache"),
     ])
-  func moduleCache(variable: String, cache: String) throws {
+  func moduleCache(variable: String, cache: String) async throws {
     let site = try Self.hugoSite(
       config: "config.yaml",
       "baseURL: https://example.org/\nmodule:\n  imports:\n    - path: github.com/Someone/PaperTheme\n")
@@ -152,7 +152,7 @@ import Testing
     try site.write("content/a.md", "# A\n\n![p](/images/photo.jpg)\n\n{{< figure src=\"/images/photo.jpg\" >}}\n")
     // The variable names the cache itself, or the folder Hugo puts `hugo_cache` in.
     let environment = [variable: site.path(variable == "HUGO_CACHEDIR" ? cache : String(cache.prefix { $0 != "/" }))]
-    let warnings = try Self.check(site, environment: environment)
+    let warnings = try await Self.check(site, environment: environment)
     #expect(
       warnings.map(\.file) == ["github.com/Someone/PaperTheme@v1.2.0/layouts/_default/_markup/render-image.html"],
       "\(warnings)")
@@ -161,7 +161,7 @@ import Testing
   }
 
   @Test("theme = a module path inside a repository, found with the config's cacheDir and no go.mod")
-  func themeModulePathWithCacheDir() throws {
+  func themeModulePathWithCacheDir() async throws {
     let site = try Self.hugoSite(
       config: "hugo.json",
       #"{"baseURL": "https://example.org/", "theme": "github.com/a/b/theme", "cacheDir": "hcache"}"#)
@@ -169,7 +169,7 @@ import Testing
       "hcache/modules/filecache/modules/pkg/mod/github.com/a/b@v0.0.0-20240101000000-abcdef123456/theme/layouts/shortcodes/youtube.html",
       "<div></div>\n")
     try site.write("content/a.md", "# A\n\n{{< youtube dQw4w9WgXcQ >}}\n")
-    let warnings = try Self.check(site, environment: [:])
+    let warnings = try await Self.check(site, environment: [:])
     #expect(
       warnings.map(\.file) == [
         "github.com/a/b@v0.0.0-20240101000000-abcdef123456/theme/layouts/shortcodes/youtube.html"
@@ -178,13 +178,13 @@ import Testing
   }
 
   @Test("a declared module that is on disk nowhere: a warning at its line that it could not be inspected")
-  func moduleNotOnDisk() throws {
+  func moduleNotOnDisk() async throws {
     let site = try Self.hugoSite(
       config: "hugo.toml",
       "baseURL = \"https://example.org/\"\n[module]\n  [[module.imports]]\n    path = \"github.com/x/gone\"\n")
     try site.write("content/a.md", "# A\n\n![p](/images/photo.jpg)\n")
     let empty = try TestSite("empty-cache")
-    let warnings = try Self.check(site, environment: ["HUGO_CACHEDIR": empty.root, "TMPDIR": empty.root])
+    let warnings = try await Self.check(site, environment: ["HUGO_CACHEDIR": empty.root, "TMPDIR": empty.root])
     #expect(warnings.count == 1, "\(warnings)")
     let warning = try #require(warnings.first)
     #expect(
