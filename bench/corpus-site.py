@@ -20,8 +20,8 @@ own. The result is printed as JSON with the lists of files in each class.
 With --compare (needs pyvips: pip install -r bench/requirements.txt), every published variant
 is also compared with the source as a reference pipeline makes it, independently of Vignette's
 code path: the whole source decoded (page 0), EXIF orientation applied, an embedded profile
-(or CMYK) transformed to sRGB and untagged pixels kept, resized with lanczos3 to the variant's
-size, both flattened on white. Reported per variant: mean and maximum CIE76 ΔE and the mean
+(or CMYK) transformed to sRGB and untagged pixels kept, samples wider than a byte shifted to
+8 bits, resized with lanczos3 to the variant's size, both flattened on white. Reported per variant: mean and maximum CIE76 ΔE and the mean
 difference of each channel; flagged: a colour shift (a channel's mean off by more than 2 levels,
 which compression noise does not do), an orientation error (an aspect ratio that is not the
 upright source's, or a flipped or turned reference matching better), a size that is not the
@@ -138,7 +138,8 @@ def reference(path):
     else:
         image = image.colourspace("srgb")
     if image.format != "uchar":
-        image = image.cast("uchar")
+        # Integer samples wider than a byte span their whole range: shifted down, not clipped.
+        image = image.cast("uchar", shift=image.format in ("ushort", "short", "uint", "int"))
     return image.copy_memory()
 
 

@@ -748,8 +748,15 @@ int cvips_thumbnail_image(VipsImage *in, int width, VipsImage **out) {
 int cvips_to_srgb8(VipsImage *in, VipsImage **out) {
   VipsImage *srgb = NULL, *cast = NULL, *copy = NULL;
   if (vips_colourspace(in, &srgb, VIPS_INTERPRETATION_sRGB, NULL)) return -1;
-  if (vips_image_get_format(srgb) != VIPS_FORMAT_UCHAR) {
-    if (vips_cast_uchar(srgb, &cast, NULL)) {
+  VipsBandFormat format = vips_image_get_format(srgb);
+  if (format != VIPS_FORMAT_UCHAR) {
+    // Integer samples wider than a byte that colourspace has left as they are (a 32-bit TIFF
+    // tagged RGB, as Pillow's hopper_unknown_pixel_mode.tif) span their whole range: shifted
+    // down to 8 bits, not clipped at 255, which turned that portrait into flat white, yellow
+    // and red.
+    int wide = format == VIPS_FORMAT_USHORT || format == VIPS_FORMAT_SHORT || format == VIPS_FORMAT_UINT ||
+               format == VIPS_FORMAT_INT;
+    if (vips_cast(srgb, &cast, VIPS_FORMAT_UCHAR, "shift", wide, NULL)) {
       g_object_unref(srgb);
       return -1;
     }

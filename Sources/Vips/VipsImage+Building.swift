@@ -8,6 +8,7 @@ import Foundation
 package enum BandFormat: Int32, Sendable {
   case uchar = 0
   case ushort = 2
+  case uint = 4
 }
 
 /// What the bands mean (libvips' `VipsInterpretation`).

@@ -84,6 +84,20 @@ struct ImageEngineCorrectnessTests {
       #expect(try VipsImage.decode(png).bandFormat == .ushort)
       return png
     },
+    // 32-bit samples over their whole range, tagged RGB, as in Pillow's hopper_unknown_pixel_mode.tif
+    // (libvips keeps such a TIFF as uint sRGB): clipped at 255 before, so every band was white.
+    ColourCase(file: "deep32.tif", expected: [200, 120, 40]) {
+      var bytes: [UInt8] = []
+      for _ in 0..<(64 * 48) {
+        for value: UInt32 in [200 << 24 | 1 << 23, 120 << 24 | 1 << 23, 40 << 24 | 1 << 23] {
+          withUnsafeBytes(of: value) { bytes += $0 }
+        }
+      }
+      let deep = try VipsImage.fromPixels(bytes, width: 64, height: 48, bands: 3, format: .uint)
+      let tiff = try deep.saved(as: ".tif")
+      #expect(try VipsImage.decode(tiff).bandFormat == .uint)
+      return tiff
+    },
     ColourCase(file: "palette.png", expected: [200, 120, 40]) {
       try TestSources.solid(200, 120, 40).saved(as: ".png[palette]")
     },
@@ -99,7 +113,7 @@ struct ImageEngineCorrectnessTests {
   ]
 
   @Test(
-    "CMYK, grey, 16-bit, palette, WebP, AVIF and HEIF sources become 8-bit sRGB with their colours",
+    "CMYK, grey, 16-bit, 32-bit, palette, WebP, AVIF and HEIF sources become 8-bit sRGB with their colours",
     arguments: colourCases)
   func colours(_ source: ColourCase) async throws {
     let site = try TestSite("colours-" + source.file)
