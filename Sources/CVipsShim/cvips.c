@@ -525,21 +525,45 @@ static int needs_icc(VipsImage *header) {
          vips_image_get_interpretation(header) == VIPS_INTERPRETATION_CMYK;
 }
 
+// Every resize is asked not to turn the picture upright (no_rotate): vips_thumbnail does that
+// by copying its result to memory with vips_image_copy_memory, which computes the whole
+// decode on libvips' worker threads, where the decoder's warnings and errors belong to no job
+// (they were printed unlocated: "Line length mismatch at line 341 of strip 0"). `finish`
+// turns it upright after computing it on this thread. For a source stored a quarter turn
+// round (orientation 5-8) the width shown bounds the stored height.
 static int resize_image(VipsImage *in, int width, int icc, VipsImage **out) {
+  int swapped = vips_image_get_orientation(in) >= 5;
+  int w = swapped ? VIPS_MAX_COORD : width, h = swapped ? width : VIPS_MAX_COORD;
   if (icc)
-    return vips_thumbnail_image(in, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, "export_profile",
-                                "srgb", NULL);
-  return vips_thumbnail_image(in, out, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, NULL);
+    return vips_thumbnail_image(in, out, w, "height", h, "size", VIPS_SIZE_DOWN, "no_rotate", TRUE,
+                                "export_profile", "srgb", NULL);
+  return vips_thumbnail_image(in, out, w, "height", h, "size", VIPS_SIZE_DOWN, "no_rotate", TRUE, NULL);
 }
 
-// Thumbnail → 8-bit sRGB without metadata → computed into memory on this thread. Takes `thumb`.
+// Thumbnail → 8-bit sRGB without metadata → computed into memory on this thread → turned
+// upright by its EXIF orientation. Takes `thumb`.
 static int finish(VipsImage *thumb, VipsImage **out) {
+  int orientation = vips_image_get_orientation(thumb);
   VipsImage *srgb = NULL;
   int failed = cvips_to_srgb8(thumb, &srgb);
   g_object_unref(thumb);
   if (failed) return -1;
-  failed = cvips_materialize(srgb, out);
+  VipsImage *memory = NULL;
+  failed = cvips_materialize(srgb, &memory);
   g_object_unref(srgb);
+  if (failed) return -1;
+  if (orientation < 2 || orientation > 8) {
+    *out = memory;
+    return 0;
+  }
+  VipsImage *upright = NULL;
+  vips_image_set_int(memory, VIPS_META_ORIENTATION, orientation);
+  failed = vips_autorot(memory, &upright, NULL);
+  g_object_unref(memory);
+  if (failed) return -1;
+  vips_image_remove(upright, VIPS_META_ORIENTATION);
+  failed = cvips_materialize(upright, out);
+  g_object_unref(upright);
   return failed;
 }
 
@@ -548,12 +572,13 @@ static VipsImage *open_sequential(const char *path, int fail_on) {
 }
 
 // With shrink-on-load (JPEG, WebP, HEIF, TIFF pyramids, SVG): the usual way.
-static int decode_shrunk(const char *path, int width, int fail_on, int icc, VipsImage **out) {
+static int decode_shrunk(const char *path, int width, int fail_on, int icc, int swapped, VipsImage **out) {
   VipsImage *thumb = NULL;
-  int failed = icc ? vips_thumbnail(path, &thumb, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN,
+  int w = swapped ? VIPS_MAX_COORD : width, h = swapped ? width : VIPS_MAX_COORD;
+  int failed = icc ? vips_thumbnail(path, &thumb, w, "height", h, "size", VIPS_SIZE_DOWN, "no_rotate", TRUE,
                                     "export_profile", "srgb", "fail_on", (VipsFailOn)fail_on, NULL)
-                   : vips_thumbnail(path, &thumb, width, "height", VIPS_MAX_COORD, "size", VIPS_SIZE_DOWN, "fail_on",
-                                    (VipsFailOn)fail_on, NULL);
+                   : vips_thumbnail(path, &thumb, w, "height", h, "size", VIPS_SIZE_DOWN, "no_rotate", TRUE,
+                                    "fail_on", (VipsFailOn)fail_on, NULL);
   return failed ? -1 : finish(thumb, out);
 }
 
@@ -699,7 +724,7 @@ static int decode(const char *path, int width, int fail_on, VipsImage **out) {
 
   int failed = png && alpha       ? decode_png_alpha(path, width, fail_on, icc, decoded, out)
                : tiff_pages > 1 ? decode_tiff_pages(path, width, fail_on, icc, tiff_pages, expected, swapped, out)
-                                : decode_shrunk(path, width, fail_on, icc, out);
+                                : decode_shrunk(path, width, fail_on, icc, swapped, out);
   if (!failed && (*out)->Xsize == expected) return 0;
   if (!failed) {
     // Shrink-on-load picked a level of the wrong size (JPEG 2000's in 8.14): decode in full.

@@ -258,6 +258,35 @@ struct ImageEngineRealContentTests {
     #expect(again.rendered == 0 && again.diagnostics == report.diagnostics)
   }
 
+  /// Turning a picture upright made vips_thumbnail compute the decode on libvips' worker
+  /// threads (vips_image_copy_memory), whose warnings were printed unlocated and never
+  /// reached the report: Pillow's damaged strip TIFFs with an orientation tag did so.
+  @Test("A damaged JPEG stored a quarter turn round is reported at its reference and comes out upright")
+  func locatedWarningsOfARotatedSource() async throws {
+    let site = try TestSite()
+    let jpeg = try await onOwnThread {
+      var bytes = try TestSources.photo(width: 300, height: 200).setting(["orientation": 6]).saved(as: ".jpg[Q=90]")
+      bytes.removeSubrange(bytes.count / 2..<bytes.count / 2 + 40)
+      return bytes
+    }
+    try site.write("assets/images/turned.jpg", Data(jpeg))
+    try site.post(images: ["turned.jpg"])
+    try site.imageConfig(widths: [160], formats: ["webp", "jpeg"])
+    let report = try await site.build()
+    #expect(report.errors == 0, "\(report.diagnostics)")
+    #expect(
+      report.diagnostics.contains {
+        $0.severity == .warning && $0.line == 1 && $0.message.contains("Corrupt JPEG data")
+      },
+      "\(report.diagnostics)")
+    let image = try #require(try site.manifestImage("turned.jpg"))
+    #expect(image.width == 200 && image.height == 300)
+    for variant in image.variants {
+      let decoded = try site.decode(variant)
+      #expect(decoded.width == 160 && decoded.height == 240, "\(variant.path): \(decoded.width)×\(decoded.height)")
+    }
+  }
+
   @Test("Animated PNG and WebP pass through unchanged with a note in the manifest, never flattened")
   func animatedSources() async throws {
     let site = try TestSite()
