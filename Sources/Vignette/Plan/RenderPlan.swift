@@ -111,8 +111,9 @@ public struct RenderPlan: Sendable, Hashable {
 /// Decides which variants a source gets.
 public enum VariantPlanner {
   /// Bumped whenever rendering changes in a way that changes output bytes (5: liborc off;
-  /// 6: a multi-page TIFF renders its first page, a TIFF pyramid resizes from an overview).
-  public static let engineVersion = "6"
+  /// 6: a multi-page TIFF renders its first page, a TIFF pyramid resizes from an overview;
+  /// 7: integer samples wider than a byte are shifted to 8 bits, not clipped).
+  public static let engineVersion = "7"
   /// Bumped whenever placeholders change (3: none for images with transparency), so cached
   /// renders are not reused with the old ones; variant names do not depend on it.
   static let placeholderVersion = "placeholder-3"
