@@ -114,10 +114,10 @@ public final class BuildCache: Sendable {
     try save()
   }
 
-  /// Copies (or hard-links) a cached variant to `path`, atomically. Returns false when the
-  /// file was already there with the right size.
-  func materialize(_ variant: RenderedVariant, at path: String) throws -> Bool {
-    if FileSystem.stamp(path)?.size == Int64(variant.bytes) { return false }
+  /// Copies (or hard-links) a cached variant to `path`, atomically. Returns whether it was
+  /// written (not when the file was already there with the right size) and the file's stamp.
+  func materialize(_ variant: RenderedVariant, at path: String) throws -> (written: Bool, stamp: FileStamp?) {
+    if let stamp = FileSystem.stamp(path), stamp.size == Int64(variant.bytes) { return (false, stamp) }
     let object = objectPath(variant.key, variant.format)
     try FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -129,6 +129,6 @@ public final class BuildCache: Sendable {
       try? FileManager.default.removeItem(atPath: temporary)
       throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
     }
-    return true
+    return (true, FileSystem.stamp(path))
   }
 }

@@ -46,7 +46,11 @@ final class EmitIndex: Sendable {
   }
 
   /// Drops the entries of documents not in `documents` (posts deleted or renamed).
-  func retain(_ documents: Set<String>) { entries.retain(documents) }
+  func retain(_ documents: Set<String>) { entries.retain(documents.union([Self.site])) }
+
+  /// The key of the files of the whole site (manifest, Hugo's templates and data), made
+  /// from every document's outcome and every image: `/`, which no document's path is.
+  static let site = "/"
 
   /// Writes the index when it changed since it was loaded or last saved.
   func save() throws { try entries.save() }
@@ -64,7 +68,7 @@ final class EmitIndex: Sendable {
 /// cost a no-op rebuild of a large site more than rendering the pages did.
 enum EmitDigest {
   /// Bumped when what is written for a document changes without the binary changing.
-  static let version = "emit-1"
+  static let version = "emit-2"
 
   /// The part of every document's digest that is the same for the whole build.
   static func context(_ project: Project) -> String {
@@ -74,6 +78,7 @@ enum EmitDigest {
     parts.append(project.config.frontMatterImageKeys.joined(separator: ","))
     parts.append("base:" + project.basePath)
     parts.append("content:" + project.content)
+    parts.append("root:" + project.root)
     return parts.joined(separator: "\n")
   }
 
@@ -102,21 +107,33 @@ enum EmitDigest {
     text += "\nref:\(reference.kind.rawValue)@\(reference.offset)|\(item.status.rawValue)|"
     text += (item.file ?? "") + "|" + (item.message ?? "")
     if let image = item.image { append(image, to: &text) }
-    if let video = item.video {
-      text += "\nvideo:\(video.id)|\(video.title ?? "\u{0}")|\(video.author ?? "\u{0}")|\(video.authorURL ?? "\u{0}")"
-      text += "|\(video.posterURL ?? "\u{0}")|\(video.unavailable)"
-      if let poster = video.poster { append(poster, to: &text) }
-    }
+    if let video = item.video { append(video, to: &text) }
+  }
+
+  /// The digest of the files of the whole site (`EmitIndex.site`): what the manifest and the
+  /// front end's site files are made from, which is every document's own digest in order
+  /// (`documents`). Those cover each document's path and bytes and what each reference
+  /// became: every image and video of the build is some reference's outcome, and each
+  /// variant's key covers its source's content hash.
+  static func ofSite(documents: [String], context: String) -> String {
+    Checksum.sha256(context + "\nsite\n" + documents.joined(separator: "\n"))
+  }
+
+  private static func append(_ video: Video, to text: inout String) {
+    text += "\nvideo:\(video.id)|\(video.title ?? "\u{0}")|\(video.author ?? "\u{0}")|\(video.authorURL ?? "\u{0}")"
+    text += "|\(video.posterURL ?? "\u{0}")|\(video.unavailable)"
+    if let poster = video.poster { append(poster, to: &text) }
   }
 
   private static func append(_ image: RenderedImage, to text: inout String) {
     text += "\nimage:\(image.width)x\(image.height)|\(image.note ?? "\u{0}")"
+    text += "|\(image.servedSourceJoins?.rawValue ?? "\u{0}")|\((image.warnings ?? []).joined(separator: "\u{1}"))"
     if let placeholder = image.placeholder {
       text += "|" + placeholder.color + "|" + (placeholder.preview ?? "\u{0}")
     }
     for variant in image.variants {
       text += "\nvariant:\(variant.key)|\(variant.fileName)|\(variant.urlPath)|\(variant.width)x\(variant.height)"
-      text += "|\(variant.format.rawValue)|\(variant.bytes)"
+      text += "|\(variant.format.rawValue)|\(variant.bytes)|\(variant.servedSource == true)"
     }
   }
 }

@@ -68,8 +68,9 @@ final class Emitter {
       if !matches { differences.append(OutputDifference(path: path, display: project.display(path), source: source)) }
       return
     }
-    if try cache.materialize(variant, at: path) { written += 1 }
-    stamps[relative] = FileSystem.stamp(path)
+    let (made, stamp) = try cache.materialize(variant, at: path)
+    if made { written += 1 }
+    stamps[relative] = stamp
   }
 
   /// Removes what no longer belongs (or, in check mode, lists it).
@@ -77,14 +78,18 @@ final class Emitter {
     var stale: [String] = []
     switch layout.owned {
     case .folders(let folders):
+      // One `readdir` pass, no `stat` and no sort: only what the build did not produce.
       for folder in folders {
-        stale += FileSystem.files(under: project.output + "/" + folder).map { folder + "/" + $0 }
+        FileSystem.walk(project.output + "/" + folder) { relative, _ in
+          let path = folder + "/" + relative
+          if !expected.contains(path) { stale.append(path) }
+        }
       }
     case .files(let files):
       // Only what Vignette wrote and nothing has written since.
       stale = files.filter { FileSystem.stamp(project.output + "/" + $0.key) == $0.value }.map(\.key)
     }
-    for relative in stale where !expected.contains(relative) {
+    for relative in stale.sorted() where !expected.contains(relative) {
       let path = project.output + "/" + relative
       if checkOnly {
         differences.append(OutputDifference(file: project.display(path), state: .leftOver))

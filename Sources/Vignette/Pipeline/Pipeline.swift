@@ -240,11 +240,13 @@ public final class Pipeline: Sendable {
       options.checkOnly ? nil : memo?.emitIndex(folder: project.cache) ?? EmitIndex(folder: project.cache)
     let context = EmitDigest.context(project)
     var pending: [(document: DocumentOutcome<F.Document>, digest: String?)] = []
+    var documentDigests: [String]? = index == nil || layout.manifestPath != nil ? nil : []
     for document in outcome.documents {
       let relative = document.document.relativePath
       let digest =
         index == nil
         ? nil : emitDigest(of: document, frontEnd: frontEnd, siteHasVideos: siteHasVideos, context: context)
+      if let digest { documentDigests?.append(digest) } else { documentDigests = nil }
       if let index, let digest, let kept = index.kept(relative, digest: digest, outputFolder: project.output) {
         for path in kept { emitter.expect(path) }
         continue
@@ -270,14 +272,30 @@ public final class Pipeline: Sendable {
       }
     }
     index?.retain(Set(outcome.documents.map(\.document.relativePath)))
-    let manifest = try Manifest(outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath)
-      .encoded()
-    if let path = layout.manifestPath {
-      if !options.checkOnly { _ = try FileSystem.writeAtomically(manifest, to: path) }
+    // The manifest and the site's files, unless what they are made from is what made them.
+    let siteDigest = documentDigests.map { EmitDigest.ofSite(documents: $0, context: context) }
+    if let index, let siteDigest,
+      let kept = index.kept(EmitIndex.site, digest: siteDigest, outputFolder: project.output)
+    {
+      for path in kept { emitter.expect(path) }
     } else {
-      try emitter.file("manifest.json", manifest)
+      var siteOutputs: [String] = []
+      let manifest = try Manifest(outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath)
+        .encoded()
+      if let path = layout.manifestPath {
+        if !options.checkOnly { _ = try FileSystem.writeAtomically(manifest, to: path) }
+      } else {
+        try emitter.file("manifest.json", manifest)
+        siteOutputs.append("manifest.json")
+      }
+      for file in try frontEnd.siteFiles(outcome) {
+        try emitter.file(file.path, file.data)
+        siteOutputs.append(file.path)
+      }
+      if let index, let siteDigest {
+        index.remember(EmitIndex.site, digest: siteDigest, outputs: siteOutputs, outputFolder: project.output)
+      }
     }
-    for file in try frontEnd.siteFiles(outcome) { try emitter.file(file.path, file.data) }
     try emitter.finish()
     if !options.checkOnly {
       try cache.save()

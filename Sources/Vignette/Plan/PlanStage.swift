@@ -21,18 +21,14 @@ struct PlanStage {
   var workers: RenderWorkers
 
   /// The plan of each request, keyed as `sources` is (by file in markdown mode). Requests go
-  /// to the render threads in batches: an unchanged source costs a `stat` and a look-up, so
-  /// one job (and one hand-over) per source would cost more than the work itself.
+  /// to the render threads in batches (`RenderWorkers.batches`): an unchanged source costs a
+  /// `stat` and a look-up.
   func run(_ sources: [String: SourceRequest]) async -> [String: Result<RenderPlan, ImageFailure>] {
     let requests = Array(sources)
-    let size = max(1, min(64, requests.count / (workers.count * 4)))
-    let batches = stride(from: 0, to: requests.count, by: size).map {
-      Array(requests[$0..<min($0 + size, requests.count)])
-    }
     var plans: [String: Result<RenderPlan, ImageFailure>] = [:]
     plans.reserveCapacity(requests.count)
     do {
-      try await workers.forEach(batches) { [cache] batch in
+      try await workers.forEach(workers.batches(requests)) { [cache] batch in
         batch.map { key, request in (key, Self.plan(request, cache: cache)) }
       } receive: { planned in
         for (key, result) in planned { plans[key] = result }

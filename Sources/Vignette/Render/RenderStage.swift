@@ -51,12 +51,20 @@ struct RenderStage {
   func run(_ plans: [String: Result<RenderPlan, ImageFailure>]) async throws -> Rendered {
     var result = Rendered()
     var pending: [(key: String, plan: RenderPlan)] = []
-    for (key, planned) in plans {
-      switch planned {
-      case .failure(let failure):
-        result.images[key] = .failure(failure)
-      case .success(let plan):
-        if let cached = cache.render(for: plan) {
+    var planned: [(key: String, plan: RenderPlan)] = []
+    for (key, outcome) in plans {
+      switch outcome {
+      case .failure(let failure): result.images[key] = .failure(failure)
+      case .success(let plan): planned.append((key, plan))
+      }
+    }
+    // Each look-up reads and decodes a render record and checks its objects: on the render
+    // threads, in batches, off Swift's cooperative pool.
+    try await workers.forEach(workers.batches(planned)) { [cache] batch in
+      batch.map { key, plan in (key, plan, cache.render(for: plan)) }
+    } receive: { found in
+      for (key, plan, cached) in found {
+        if let cached {
           result.images[key] = .success(RenderedSource(source: plan.source, image: cached))
           result.reused += 1
         } else {

@@ -30,11 +30,9 @@ public struct MarkdownFrontEnd: FrontEnd {
     let files = FileSystem.files(under: project.content).filter {
       Self.extensions.contains(($0 as NSString).pathExtension.lowercased())
     }
-    let size = max(1, min(64, files.count / (workers.count * 4)))
-    let batches = stride(from: 0, to: files.count, by: size).map { Array(files[$0..<min($0 + size, files.count)]) }
     var found: [String: Scanned] = [:]
     found.reserveCapacity(files.count)
-    try await workers.forEach(batches) { [project] batch in
+    try await workers.forEach(workers.batches(files)) { [project] batch in
       batch.map { relative -> (String, Scanned) in
         let path = project.content + "/" + relative
         do {

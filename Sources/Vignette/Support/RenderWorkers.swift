@@ -41,6 +41,14 @@ public final class RenderWorkers: Sendable {
     }
   }
 
+  /// `items` cut into batches for `forEach`, about four per thread and at most 64 items
+  /// each: where one item is cheap (a `stat` and a look-up, reading a small file), one job
+  /// and one hand-over per item would cost more than the work itself.
+  public func batches<Item>(_ items: [Item]) -> [ArraySlice<Item>] {
+    let size = max(1, min(64, items.count / (count * 4)))
+    return stride(from: 0, to: items.count, by: size).map { items[$0..<min($0 + size, items.count)] }
+  }
+
   /// Runs `body` on each item on the render threads, as many at once as there are threads,
   /// and hands each result to `receive` on the calling task as it comes back (in no fixed
   /// order), so no more than a few results are held at once.

@@ -93,6 +93,29 @@ import Testing
     let report = try await site.build()
     #expect(report.documentsWritten == 1)
     #expect(site.read("output/html/c.html")?.contains("Second title") == true)
+    #expect(site.read("output/data/vignette/videos.json")?.contains("Second title") == true)
+    #expect(try site.manifest().videos.map(\.title) == ["Second title"])
+  }
+
+  /// The manifest and Hugo's files are kept like a post's outputs: made again when what they
+  /// are made from changes, or when one was edited or deleted by hand.
+  @Test func theSiteFilesAreKeptOrWrittenAgain() async throws {
+    let site = try await Self.site()
+    let manifest = try #require(site.read("output/manifest.json"))
+    let images = try #require(site.read("output/data/vignette/images.json"))
+    try site.write("output/manifest.json", manifest + " ")
+    try FileManager.default.removeItem(atPath: site.path("output/data/vignette/images.json"))
+    let report = try await site.build()
+    #expect(report.documentsWritten == 0)
+    #expect(report.written == 2)
+    #expect(site.read("output/manifest.json") == manifest)
+    #expect(site.read("output/data/vignette/images.json") == images)
+
+    try site.write("assets/posts/d.md", "# D\n\n![one](/images/one.png)\n")
+    _ = try await site.build()
+    #expect(
+      try site.manifest().posts.first { $0.source.hasSuffix("d.md") }?.references.map(\.target) == ["/images/one.png"])
+    #expect(site.read("output/data/vignette/first.json")?.contains("\"d.md\"") == true)
   }
 
   @Test func anOutputEditedOrDeletedByHandIsWrittenAgain() async throws {
