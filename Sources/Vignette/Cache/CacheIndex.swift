@@ -1,15 +1,13 @@
 import Foundation
 import Synchronization
 
-/// Records by key kept in one JSON file of the cache folder (the emit index, the scan cache):
-/// loaded whole when made, written whole and atomically by `save` when something changed.
-/// The file carries a context: a file made in another context (other settings, another
-/// Vignette binary) loads empty, as does a missing or damaged one.
-final class CacheIndex<Entry: Codable & Sendable & Equatable>: Sendable {
-  private struct Stored: Codable {
-    var context: String
-    var entries: [String: Entry]
-  }
+/// Records by key kept in one file of the cache folder (the emit index, the scan cache), in
+/// the binary form of `CacheRecord`: loaded whole when made, written whole and atomically by
+/// `save` when something changed. The file carries a context: a file made in another context
+/// (other settings, another Vignette binary) loads empty, as does a missing or damaged one.
+final class CacheIndex<Entry: CacheRecord & Sendable & Equatable>: Sendable {
+  /// The first bytes of the file: its format and version.
+  private static var magic: String { "vignette-index-2" }
 
   private let path: String
   private let context: String
@@ -18,8 +16,30 @@ final class CacheIndex<Entry: Codable & Sendable & Equatable>: Sendable {
   init(path: String, context: String) {
     self.path = path
     self.context = context
-    let stored = FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(Stored.self, from: $0) }
-    state = Mutex((stored?.context == context ? stored?.entries ?? [:] : [:], false))
+    let entries = FileManager.default.contents(atPath: path).flatMap { try? Self.decode(Array($0), context: context) }
+    state = Mutex((entries ?? [:], false))
+  }
+
+  /// The entries of `bytes`; nil when they were made in another context. The file is its
+  /// format, the SHA-256 of the rest (so that damage which still parses is not taken for
+  /// entries), then the context and the entries.
+  private static func decode(_ bytes: [UInt8], context: String) throws -> [String: Entry]? {
+    var header = CacheRecordReader(bytes)
+    guard try header.string() == magic else { return nil }
+    let checksum = try header.string()
+    let body = Array(bytes[header.offset...])
+    guard body.withUnsafeBytes({ Checksum.sha256($0) }) == checksum else { throw CacheRecordReader.Damaged() }
+    var reader = CacheRecordReader(body)
+    guard try reader.string() == context else { return nil }
+    let count = try reader.int()
+    var entries: [String: Entry] = [:]
+    entries.reserveCapacity(max(0, min(count, bytes.count)))
+    for _ in 0..<max(0, count) {
+      let key = try reader.string()
+      entries[key] = try reader.record(Entry.self)
+    }
+    guard reader.isAtEnd else { throw CacheRecordReader.Damaged() }
+    return entries
   }
 
   subscript(key: String) -> Entry? { state.withLock { $0.entries[key] } }
@@ -46,9 +66,17 @@ final class CacheIndex<Entry: Codable & Sendable & Equatable>: Sendable {
   func save() throws {
     try state.withLock { state in
       guard state.changed else { return }
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys]
-      try FileSystem.writeAtomically(encoder.encode(Stored(context: context, entries: state.entries)), to: path)
+      var body = CacheRecordWriter()
+      body.string(context)
+      body.int(state.entries.count)
+      for (key, entry) in state.entries.sorted(by: { $0.key < $1.key }) {
+        body.string(key)
+        body.record(entry)
+      }
+      var file = CacheRecordWriter()
+      file.string(Self.magic)
+      file.string(body.bytes.withUnsafeBytes { Checksum.sha256($0) })
+      try FileSystem.writeAtomically(Data(file.bytes + body.bytes), to: path)
       state.changed = false
     }
   }

@@ -1,7 +1,7 @@
 import Foundation
 import Vips
 
-/// What the last build wrote for each document, kept in the cache folder (`emits.json`): a
+/// What the last build wrote for each document, kept in the cache folder (`emits.bin`, see `CacheIndex`): a
 /// digest of everything the document's outputs are made from (`EmitDigest`) and the size and
 /// mtime of each output file as written. A later build whose digest and output stamps match
 /// takes the outputs as they are, so an unchanged post is neither rendered again nor compared
@@ -10,17 +10,36 @@ import Vips
 /// that give a document's input digest (`FrontEnd.inputDigest`, markdown mode) use it; site
 /// mode keeps its own index of pages (`site/pages.json`).
 final class EmitIndex: Sendable {
-  struct Entry: Codable, Sendable, Equatable {
+  struct Entry: CacheRecord, Sendable, Equatable {
     var digest: String
     /// Each output's path (relative to the output folder) and stamp when it was written.
     var outputs: [String: FileStamp]
+
+    init(digest: String, outputs: [String: FileStamp]) {
+      self.digest = digest
+      self.outputs = outputs
+    }
+
+    init(from reader: inout CacheRecordReader) throws {
+      digest = try reader.string()
+      let pairs = try reader.array { reader in (try reader.string(), try reader.record(FileStamp.self)) }
+      outputs = Dictionary(pairs) { first, _ in first }
+    }
+
+    func write(to writer: inout CacheRecordWriter) {
+      writer.string(digest)
+      writer.array(outputs.sorted { $0.key < $1.key }) { writer, pair in
+        writer.string(pair.key)
+        writer.record(pair.value)
+      }
+    }
   }
 
   private let entries: CacheIndex<Entry>
 
   /// The index stored in `folder` (the cache folder); empty when missing or damaged.
   init(folder: String) {
-    entries = CacheIndex(path: folder + "/emits.json", context: EmitDigest.version)
+    entries = CacheIndex(path: folder + "/emits.bin", context: EmitDigest.version)
   }
 
   /// The outputs of `document` when they are still what `digest` makes and nobody changed

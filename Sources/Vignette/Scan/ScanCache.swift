@@ -1,6 +1,6 @@
 import Foundation
 
-/// The scans of the last build, kept in the cache folder (`scans.json`): for each post (by its
+/// The scans of the last build, kept in the cache folder (`scans.bin`, see `CacheIndex`): for each post (by its
 /// path under the content folder) the SHA-256 of its bytes and what scanning those bytes
 /// found (references, diagnostics, where the body starts, the shortcodes' ordinals). A post
 /// whose bytes hash the same is taken from here instead of being parsed again with
@@ -12,12 +12,40 @@ import Foundation
 /// relative to them) and the Vignette binary (a new scanner may find other references).
 /// Only a build saves it (`MarkdownFrontEnd.finish`); a check reads it and writes nothing.
 final class ScanCache: Sendable {
-  struct Entry: Codable, Sendable, Equatable {
+  struct Entry: CacheRecord, Sendable, Equatable {
     var digest: String
     var bodyStart: Int
     var references: [Reference]
     var diagnostics: [Diagnostic]
     var ordinals: [Int: Int]
+
+    init(digest: String, bodyStart: Int, references: [Reference], diagnostics: [Diagnostic], ordinals: [Int: Int]) {
+      self.digest = digest
+      self.bodyStart = bodyStart
+      self.references = references
+      self.diagnostics = diagnostics
+      self.ordinals = ordinals
+    }
+
+    init(from reader: inout CacheRecordReader) throws {
+      digest = try reader.string()
+      bodyStart = try reader.int()
+      references = try reader.array { try $0.record(Reference.self) }
+      diagnostics = try reader.array { try $0.record(Diagnostic.self) }
+      let pairs = try reader.array { reader in (try reader.int(), try reader.int()) }
+      ordinals = Dictionary(pairs) { first, _ in first }
+    }
+
+    func write(to writer: inout CacheRecordWriter) {
+      writer.string(digest)
+      writer.int(bodyStart)
+      writer.array(references) { $0.record($1) }
+      writer.array(diagnostics) { $0.record($1) }
+      writer.array(ordinals.sorted { $0.key < $1.key }) { writer, pair in
+        writer.int(pair.key)
+        writer.int(pair.value)
+      }
+    }
   }
 
   /// Bumped when what a scan finds changes without the binary changing.
@@ -28,7 +56,7 @@ final class ScanCache: Sendable {
   /// The cache stored in `folder` for scans made in `context` (`ScanCache.context`); empty
   /// when it is missing, damaged or from another context.
   init(folder: String, context: String) {
-    entries = CacheIndex(path: folder + "/scans.json", context: context)
+    entries = CacheIndex(path: folder + "/scans.bin", context: context)
   }
 
   /// The context of the scans of `project`'s posts: a digest, so no path is stored.

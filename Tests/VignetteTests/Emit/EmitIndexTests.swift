@@ -41,7 +41,7 @@ import Testing
     #expect(report.documentsWritten == 0)
     #expect(report.written == 0)
     #expect(site.read("output/html/a.html") == pages)
-    #expect(FileSystem.isFile(site.path(".vignette-cache/emits.json")))
+    #expect(FileSystem.isFile(site.path(".vignette-cache/emits.bin")))
   }
 
   @Test func anEditedPostIsTheOnlyOneMadeAgain() async throws {
@@ -135,7 +135,7 @@ import Testing
     let report = try await site.build()
     #expect(report.documentsWritten == 0)
     #expect(!FileSystem.isFile(site.path("output/html/d.html")))
-    let index = try #require(site.read(".vignette-cache/emits.json"))
+    let index = try #require(site.read(".vignette-cache/emits.bin"))
     #expect(!index.contains("d.md"))
     #expect(index.contains("c.md"))
   }

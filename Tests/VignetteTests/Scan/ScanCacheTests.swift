@@ -98,9 +98,24 @@ import Testing
     #expect(report.warnings == 0, "\(report.diagnostics)")
     #expect(try Self.targets(site, "b.md") == nil)
     #expect(!FileSystem.isFile(site.path("output/content/b.md")))
-    let stored = try #require(site.read(".vignette-cache/scans.json"))
+    let stored = try #require(site.read(".vignette-cache/scans.bin"))
     #expect(!stored.contains("b.md"))
     #expect(stored.contains("c.md"))
+  }
+
+  /// A truncated or garbled file is no cache at all, never a wrong one.
+  @Test func aDamagedCacheIsIgnored() async throws {
+    let site = try await Self.site()
+    let manifest = site.read("output/manifest.json")
+    let path = site.path(".vignette-cache/scans.bin")
+    let bytes = try #require(FileManager.default.contents(atPath: path))
+    for damaged in [bytes.prefix(bytes.count / 2), bytes + Data([7]), Data(bytes.map { $0 == 0x0A ? 0x0B : $0 })] {
+      try damaged.write(to: URL(fileURLWithPath: path))
+      let report = try await site.build()
+      #expect(report.documentsParsed == 4)
+      #expect(report.errors == 0, "\(report.diagnostics)")
+      #expect(site.read("output/manifest.json") == manifest)
+    }
   }
 
   @Test func otherFrontMatterImageKeysParseEveryPostAgain() async throws {
@@ -116,7 +131,7 @@ import Testing
     try site.write("assets/posts/d.md", "# D\n\nWords only.\n")
     let report = try await site.build(check: true)
     #expect(report.documentsParsed == 1)
-    #expect(!FileSystem.isFile(site.path(".vignette-cache/scans.json")))
+    #expect(!FileSystem.isFile(site.path(".vignette-cache/scans.bin")))
   }
 
   /// A post taken from the cache is the post a scan makes: references, diagnostics, the
