@@ -46,8 +46,7 @@ public final class Pipeline: Sendable {
     let scanned = try await frontEnd.scan(memo: memo, workers: workers)
 
     options.progress?(.stage("resolve"))
-    let resolver = ReferenceResolver(project: project)
-    let resolved = scanned.documents.map { frontEnd.resolve($0, with: resolver) }
+    let resolved = try await resolve(scanned.documents, frontEnd: frontEnd, workers: workers)
 
     options.progress?(.stage("videos"))
     let embedded = try await embedStage(layout: frontEnd.layout).run(resolved)
@@ -114,6 +113,21 @@ public final class Pipeline: Sendable {
     report.documentsParsed = scanned.parsed
     if options.collectGarbage && !options.checkOnly { try collectGarbage(cache, live: live, into: &report) }
     return finished(report, rendered: rendered, remote: remote, started: started)
+  }
+
+  /// The resolve stage, on the render threads in batches (a target is looked up once per
+  /// build, so most references cost a dictionary look-up), in the documents' order.
+  private func resolve<F: FrontEnd>(_ documents: [F.Document], frontEnd: F, workers: RenderWorkers) async throws
+    -> [ResolvedDocument<F.Document>]
+  {
+    let resolver = ReferenceResolver(project: project)
+    var resolved = [ResolvedDocument<F.Document>?](repeating: nil, count: documents.count)
+    try await workers.forEach(workers.batches(Array(documents.indices))) { batch in
+      batch.map { ($0, frontEnd.resolve(documents[$0], with: resolver)) }
+    } receive: { batch in
+      for (index, document) in batch { resolved[index] = document }
+    }
+    return resolved.compactMap { $0 }
   }
 
   /// `report` with the render counts, the remote cache's figures and its one warning, and
