@@ -131,13 +131,13 @@ public enum FileSystem {
   }
 
   /// Removes `path` and then every empty parent folder up to (not including) `stop`.
+  /// `rmdir` removes a folder only when it is empty: listing the folder to find out cost a
+  /// build that removed tens of thousands of stale variants from one folder time quadratic in
+  /// their number (`perf`: 71% of it in `getdents64`).
   public static func remove(_ path: String, pruningUpTo stop: String) {
     try? FileManager.default.removeItem(atPath: path)
     var folder = (path as NSString).deletingLastPathComponent
-    while folder.count > stop.count, isInside(folder, stop),
-      (try? FileManager.default.contentsOfDirectory(atPath: folder).isEmpty) == true
-    {
-      try? FileManager.default.removeItem(atPath: folder)
+    while folder.count > stop.count, isInside(folder, stop), rmdir(folder) == 0 {
       folder = (folder as NSString).deletingLastPathComponent
     }
   }

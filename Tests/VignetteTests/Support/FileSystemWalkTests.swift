@@ -7,6 +7,25 @@ import Testing
 /// files `FileManager`'s enumerator with a `stat` per entry gave, and the same stamps as
 /// `FileSystem.stamp`.
 @Suite struct FileSystemWalkTests {
+  /// Removing a file prunes the folders it leaves empty, up to the stop folder, and keeps
+  /// every folder that still holds something.
+  @Test func removingPrunesOnlyEmptyFolders() throws {
+    let site = try TestSite()
+    try site.write("out/static/a/b/one.webp", Data(count: 1))
+    try site.write("out/static/a/two.webp", Data(count: 1))
+    try site.write("out/static/c/d/three.webp", Data(count: 1))
+    let stop = site.path("out")
+    FileSystem.remove(site.path("out/static/a/b/one.webp"), pruningUpTo: stop)
+    #expect(!FileSystem.isDirectory(site.path("out/static/a/b")))
+    #expect(FileSystem.isFile(site.path("out/static/a/two.webp")))
+    FileSystem.remove(site.path("out/static/c/d/three.webp"), pruningUpTo: stop)
+    #expect(!FileSystem.isDirectory(site.path("out/static/c")))
+    #expect(FileSystem.isDirectory(site.path("out/static")))
+    FileSystem.remove(site.path("out/static/a/two.webp"), pruningUpTo: stop)
+    #expect(!FileSystem.isDirectory(site.path("out/static")))
+    #expect(FileSystem.isDirectory(stop))
+  }
+
   @Test func regularFilesAndSymlinksToThemNotSymlinkedFolders() throws {
     let site = try TestSite()
     try site.write("public/index.html", Data("home".utf8))
