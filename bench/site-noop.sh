@@ -11,10 +11,18 @@ pages=${PAGES:-1000}
 repeat=${REPEAT:-5}
 work=${BENCH_DIR:-$repo/bench/work}/site-noop
 # CONFIG=debug measures the debug build (slower: an upper bound) when a release build is out
-# of reach.
+# of reach; VIGNETTE=path measures that binary instead (built by nobody here, e.g. a copy of
+# an older build for a before/after figure). PAGES sets the number of posts (the report is
+# bench/site-noop.md at 1,000, bench/site-noop-PAGES.md otherwise); OUT names another report.
 config=${CONFIG:-release}
-bin=$repo/.build/$config/vignette
-swift build -c "$config" --product vignette >/dev/null
+if [ "$pages" = 1000 ]; then out=${OUT:-$repo/bench/site-noop.md}; else out=${OUT:-$repo/bench/site-noop-$pages.md}; fi
+if [ -n "${VIGNETTE:-}" ]; then
+  bin=$VIGNETTE
+  config="$config, $(basename "$bin")"
+else
+  bin=$repo/.build/$config/vignette
+  swift build -c "$config" --product vignette >/dev/null
+fi
 rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
@@ -107,5 +115,5 @@ changed=$("$bin" check --site public -q >/dev/null 2>&1 && echo "none" || echo "
   echo "| floor: \`find -name '*.html' -printf '%s %T@ %p'\` | $fl | | | 1 |"
   echo
   echo "Pages still to change after the runs: ${changed}."
-} > "$repo/bench/site-noop.md"
-cat "$repo/bench/site-noop.md"
+} > "$out"
+cat "$out"

@@ -121,6 +121,37 @@ enum EmitDigest {
     return Checksum.sha256(text)
   }
 
+  /// The digest of everything the manifest is made from (`Manifest.init(_:frontEnd:…)`):
+  /// the build's context, the project folder its paths are relative to, the output layout,
+  /// every rendered source with its hash, every document's paths and each reference as the
+  /// manifest lists it, and every video. Equal digests make byte-identical manifests, so a
+  /// build whose digest the index still holds neither encodes the manifest nor compares it.
+  static func manifest<F: FrontEnd>(
+    _ build: BuildOutcome<F.Document>, frontEnd: F, context: String, root: String
+  ) -> String {
+    let layout = frontEnd.layout
+    var text = context
+    text += "\nmanifest-1\nroot:" + root + "\nvariants:" + layout.variantFolder
+    for (key, rendered) in build.images.sorted(by: { $0.key < $1.key }) {
+      text += "\nsource:" + key + "|" + rendered.source.file + "|" + rendered.source.hash
+      text += "|\(rendered.image.servedSourceJoins != nil)"
+      append(rendered.image, to: &text)
+    }
+    for (id, file) in build.posters.sorted(by: { $0.key < $1.key }) { text += "\nposter:" + id + "|" + file }
+    for document in build.documents {
+      let paths = frontEnd.outputPaths(of: document.document)
+      text += "\ndocument:" + document.document.path + "|" + paths.output + "|" + paths.html
+      for item in document.references {
+        let reference = item.reference
+        text += "\nref:\(reference.kind.rawValue)@\(reference.line):\(reference.column)|" + reference.target
+        text += "|\(item.status.rawValue)|" + (item.file ?? "\u{0}") + "|" + (item.message ?? "\u{0}")
+        text += "|" + (item.video?.id ?? "\u{0}")
+      }
+    }
+    for video in build.videos.values.sorted(by: { $0.id < $1.id }) { append(video, to: &text) }
+    return Checksum.sha256(text)
+  }
+
   private static func append(_ item: ReferenceOutcome, to text: inout String) {
     let reference = item.reference
     text += "\nref:\(reference.kind.rawValue)@\(reference.offset)|\(item.status.rawValue)|"

@@ -225,6 +225,24 @@ public final class Pipeline: Sendable {
     return memo.emitDigest(document.document.relativePath, key: key, compute: compute)
   }
 
+  /// Writes the manifest kept outside the output folder at `path` (site mode; builds only),
+  /// unless the index holds the digest of all it is made from (`EmitDigest.manifest`) and
+  /// the file is as written then: a no-op build neither encodes it nor compares it.
+  private func emitManifest<F: FrontEnd>(
+    _ outcome: BuildOutcome<F.Document>, at path: String, frontEnd: F, index: EmitIndex?, context: String
+  ) throws {
+    guard !options.checkOnly else { return }
+    let folder = (path as NSString).deletingLastPathComponent
+    let name = (path as NSString).lastPathComponent
+    let digest = index.map { _ in EmitDigest.manifest(outcome, frontEnd: frontEnd, context: context, root: project.root)
+    }
+    if let index, let digest, index.kept(EmitIndex.site, digest: digest, outputFolder: folder) != nil { return }
+    let manifest = try Manifest(outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath)
+      .encoded()
+    _ = try FileSystem.writeAtomically(manifest, to: path)
+    if let index, let digest { index.remember(EmitIndex.site, digest: digest, outputs: [name], outputFolder: folder) }
+  }
+
   /// The emit stage: every variant, every document's outputs (made in parallel on the render
   /// threads, written as each comes back), the site's files and the manifest, all derived
   /// from `outcome`; then what no longer belongs is removed.
@@ -255,7 +273,7 @@ public final class Pipeline: Sendable {
     let context = EmitDigest.context(project)
     var pending: [(document: DocumentOutcome<F.Document>, digest: String?)] = []
     var documentDigests: [String]? = index == nil || layout.manifestPath != nil ? nil : []
-    for document in outcome.documents {
+    for document in outcome.documents where frontEnd.mayWrite(document.document) {
       let relative = document.document.relativePath
       let digest =
         index == nil
@@ -288,7 +306,12 @@ public final class Pipeline: Sendable {
     index?.retain(Set(outcome.documents.map(\.document.relativePath)))
     // The manifest and the site's files, unless what they are made from is what made them.
     let siteDigest = documentDigests.map { EmitDigest.ofSite(documents: $0, context: context) }
-    if let index, let siteDigest,
+    if let path = layout.manifestPath {
+      // Site mode: the manifest alone, outside the output folder, under the digest of all
+      // it is made from (its front end gives no document digests to make that from).
+      try emitManifest(outcome, at: path, frontEnd: frontEnd, index: index, context: context)
+      for file in try frontEnd.siteFiles(outcome) { try emitter.file(file.path, file.data) }
+    } else if let index, let siteDigest,
       let kept = index.kept(EmitIndex.site, digest: siteDigest, outputFolder: project.output)
     {
       for path in kept { emitter.expect(path) }
@@ -296,12 +319,8 @@ public final class Pipeline: Sendable {
       var siteOutputs: [String] = []
       let manifest = try Manifest(outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath)
         .encoded()
-      if let path = layout.manifestPath {
-        if !options.checkOnly { _ = try FileSystem.writeAtomically(manifest, to: path) }
-      } else {
-        try emitter.file("manifest.json", manifest)
-        siteOutputs.append("manifest.json")
-      }
+      try emitter.file("manifest.json", manifest)
+      siteOutputs.append("manifest.json")
       for file in try frontEnd.siteFiles(outcome) {
         try emitter.file(file.path, file.data)
         siteOutputs.append(file.path)

@@ -150,6 +150,10 @@ public protocol FrontEnd: Sendable {
   /// (`EmitIndex`); nil (the default) makes them every build.
   func inputDigest(of document: Document) -> String?
 
+  /// Whether `outputs(of:in:)` can give anything for `document`; a document it cannot is
+  /// never handed to the render threads. True unless the front end knows better.
+  func mayWrite(_ document: Document) -> Bool
+
   /// After a build (never a check) wrote everything: what the front end keeps for the next
   /// run, made from the outcome and what was emitted.
   func finish(_ build: BuildOutcome<Document>, emitted: EmitRecord) throws
@@ -164,4 +168,6 @@ extension FrontEnd {
   public func finish(_ build: BuildOutcome<Document>, emitted: EmitRecord) throws {}
 
   public func inputDigest(of document: Document) -> String? { nil }
+
+  public func mayWrite(_ document: Document) -> Bool { true }
 }

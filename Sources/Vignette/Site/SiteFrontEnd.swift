@@ -27,10 +27,19 @@ public struct SiteFrontEnd: FrontEnd {
   var folder: String { project.output }
   var indexPath: String { project.cache + "/site/pages.json" }
 
+  /// What every page's scan depends on besides its bytes: the settings, the base URL and the
+  /// Vignette binary (`EmitDigest.context`). Pages remembered under another context are read
+  /// again.
+  let context: String
+
   public init(project: Project, base: SiteBase?) {
     self.project = project
     self.base = base
-    index = SiteIndex.load(from: project.cache + "/site/pages.json")
+    context = Checksum.sha256(EmitDigest.context(project) + "\nsite-base:" + String(reflecting: base))
+    var index = SiteIndex.load(from: project.cache + "/site/pages.json")
+    // The files Vignette wrote stay its own to remove whatever changed.
+    if index.context != context { index.pages = [:] }
+    self.index = index
   }
 
   public var layout: OutputLayout {
@@ -154,6 +163,9 @@ public struct SiteFrontEnd: FrontEnd {
     OutputPaths(output: page.relativePath, html: page.relativePath)
   }
 
+  /// Only a page with an image or video to rewrite, read before it was stamped.
+  public func mayWrite(_ page: SitePageScan) -> Bool { page.changes && page.stamp != nil }
+
   /// The rewriter, with the content-hashed names of the facade's files.
   var rewriter: SiteRewriter {
     SiteRewriter(
@@ -207,6 +219,7 @@ public struct SiteFrontEnd: FrontEnd {
   /// differently) under the stamp it has now, and every file Vignette wrote into the folder.
   public func finish(_ build: BuildOutcome<SitePageScan>, emitted: EmitRecord) throws {
     var next = SiteIndex()
+    next.context = context
     var pages = Set<String>()
     for outcome in build.documents {
       let scan = outcome.document
@@ -277,6 +290,49 @@ public struct SitePageScan: ScannedDocument {
     /// for a density `srcset`).
     var key: String? = nil
 
+    init(
+      kind: Reference.Kind, offset: Int, length: Int, line: Int, column: Int, target: String,
+      status: ResolvedTarget.Status, message: String? = nil, key: String? = nil
+    ) {
+      self.kind = kind
+      self.offset = offset
+      self.length = length
+      self.line = line
+      self.column = column
+      self.target = target
+      self.status = status
+      self.message = message
+      self.key = key
+    }
+
+    /// In `pages.json`: `[kind, offset, length, line, column, target, status, message, key]`,
+    /// the last two null when absent.
+    init(from decoder: any Decoder) throws {
+      var fields = try decoder.unkeyedContainer()
+      kind = try fields.decode(Reference.Kind.self)
+      offset = try fields.decode(Int.self)
+      length = try fields.decode(Int.self)
+      line = try fields.decode(Int.self)
+      column = try fields.decode(Int.self)
+      target = try fields.decode(String.self)
+      status = try fields.decode(ResolvedTarget.Status.self)
+      message = try fields.decodeIfPresent(String.self)
+      key = try fields.decodeIfPresent(String.self)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+      var fields = encoder.unkeyedContainer()
+      try fields.encode(kind)
+      try fields.encode(offset)
+      try fields.encode(length)
+      try fields.encode(line)
+      try fields.encode(column)
+      try fields.encode(target)
+      try fields.encode(status)
+      try fields.encode(message)
+      try fields.encode(key)
+    }
+
     /// The file (relative to the site folder) of a render key.
     static func file(ofKey key: String) -> String {
       String(key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)[0])
@@ -327,18 +383,47 @@ public struct SitePageScan: ScannedDocument {
 }
 
 /// `site/pages.json` in the cache folder.
+///
+/// Each page and each of its entries is a JSON array, not an object: every run decodes the
+/// whole index, and `JSONDecoder` spends most of its time matching keys (an object's keys are
+/// looked up one by one for each of a thousand pages' entries), which arrays do not have.
 struct SiteIndex: Codable, Sendable, Equatable {
-  /// What site mode remembers of a finished page, under its size and mtime.
+  /// What site mode remembers of a finished page, under its size and mtime:
+  /// `[size, mtime, madeFrom or null, [entry…]]`.
   struct Page: Codable, Sendable, Equatable {
     var stamp: FileStamp
     var entries: [SitePageScan.Entry]
     var madeFrom: String?
+
+    init(stamp: FileStamp, entries: [SitePageScan.Entry], madeFrom: String?) {
+      self.stamp = stamp
+      self.entries = entries
+      self.madeFrom = madeFrom
+    }
+
+    init(from decoder: any Decoder) throws {
+      var fields = try decoder.unkeyedContainer()
+      stamp = FileStamp(size: try fields.decode(Int64.self), modified: try fields.decode(Int64.self))
+      madeFrom = try fields.decodeIfPresent(String.self)
+      entries = try fields.decode([SitePageScan.Entry].self)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+      var fields = encoder.unkeyedContainer()
+      try fields.encode(stamp.size)
+      try fields.encode(stamp.modified)
+      try fields.encode(madeFrom)
+      try fields.encode(entries)
+    }
   }
 
   /// 3: an `<img>` in a theme `<picture>` with sources and density `srcset`s are rewritten,
-  /// so pages an older version remembered as finished are read again.
-  static let version = 3
+  /// so pages an older version remembered as finished are read again. 4: pages and entries
+  /// are arrays.
+  static let version = 4
   var version = Self.version
+  /// `SiteFrontEnd.context` of the build that wrote it.
+  var context = ""
   /// Finished pages, by path relative to the site folder.
   var pages: [String: Page] = [:]
   /// Every file Vignette wrote into the site folder (variants, posters, the facade's files)

@@ -8,7 +8,9 @@ import Vips
 final class OEmbedClient: Sendable {
   let settings: YouTubeSettings
   let limits: NetworkLimits
-  private let http: HTTPClient
+  /// Made at the first request: a build that asks nothing (offline, or every video in the
+  /// lockfile and cache) never sets up a URL session.
+  private let session = Mutex<HTTPClient?>(nil)
   /// Why the network is down (once it proved so), and the requests made.
   private let state = Mutex<(down: String?, requests: Int)>((nil, 0))
 
@@ -54,10 +56,18 @@ final class OEmbedClient: Sendable {
   init(settings: YouTubeSettings, limits: NetworkLimits) {
     self.settings = settings
     self.limits = limits
-    http = HTTPClient(limits: limits)
   }
 
-  func shutdown() { http.shutdown() }
+  private var http: HTTPClient {
+    session.withLock { client in
+      if let client { return client }
+      let made = HTTPClient(limits: limits)
+      client = made
+      return made
+    }
+  }
+
+  func shutdown() { session.withLock { $0?.shutdown() } }
 
   /// Requests sent so far (each attempt counts).
   var requestCount: Int { state.withLock { $0.requests } }

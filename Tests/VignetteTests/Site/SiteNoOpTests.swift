@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+
+@testable import Vignette
+
+/// The no-op run's fast paths (pages taken from `pages.json` by their stamp, pages with nothing
+/// to rewrite kept off the render threads, the manifest kept when its digest matches) never
+/// hide a change: each test makes one change a wrong fast path would miss.
+@Suite struct SiteNoOpTests {
+  /// A page whose only image is remote: `url` has the same length as `local`, a URL of the
+  /// site's alpha.png, so the page can become one that shows a local image at the same size.
+  static let remote = "https://cdn.example.org/abcdefgh.jpg"
+  static let local = "/blog/images/alpha.png?v=12345678901"
+
+  static func page(_ url: String) -> String {
+    "<!doctype html><html><head><title>C</title></head><body><p><img src=\"\(url)\" alt=\"c\"></p></body></html>\n"
+  }
+
+  /// The site of `SiteBuildTests` with every page finished (nothing missing), plus `c/index.html`
+  /// showing a remote image, built twice: the second run is a no-op over remembered pages.
+  func builtSite(_ name: String = #function) async throws -> TestSite {
+    #expect(Self.remote.utf8.count == Self.local.utf8.count)
+    let site = try SiteBuildTests().site(name)
+    try site.write(
+      "public/posts/a/index.html",
+      SiteBuildTests.post.replacingOccurrences(of: #"<img src="../../images/missing.jpg" alt="missing">"#, with: ""))
+    try site.write("public/c/index.html", Self.page(Self.remote))
+    let first = try await site.build()
+    #expect(first.diagnostics.isEmpty, "\(first.diagnostics)")
+    let second = try await site.build()
+    #expect(second.written == 0 && second.removed == 0 && second.documentsWritten == 0)
+    return site
+  }
+
+  func manifest(_ site: TestSite) throws -> Manifest {
+    try JSONDecoder().decode(
+      Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: site.path(".vignette-cache/site/manifest.json"))))
+  }
+
+  /// Sets the mtime of `path` (nanoseconds since 1970), leaving its bytes alone.
+  func setModified(_ path: String, _ nanoseconds: Int64) throws {
+    let time = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+    let times = [time, time]
+    #expect(utimensat(AT_FDCWD, path, times, 0) == 0)
+    #expect(FileSystem.stamp(path)?.modified == nanoseconds)
+  }
+
+  func showsAlpha(_ site: TestSite) -> Bool {
+    site.read("public/c/index.html")?.contains(#"data-vignette="images/alpha.png""#) == true
+  }
+
+  @Test func aPageEditedToTheSameSizeIsReadAgain() async throws {
+    let site = try await builtSite()
+    let file = site.path("public/c/index.html")
+    let before = try #require(FileSystem.stamp(file))
+    try site.write("public/c/index.html", Self.page(Self.local))
+    try setModified(file, before.modified + 1_000_000_000)
+    #expect(FileSystem.stamp(file)?.size == before.size)
+    let report = try await site.build()
+    #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
+    #expect(showsAlpha(site))
+    #expect(try manifest(site).posts.first { $0.output == "c/index.html" }?.references.map(\.status) == [.ok])
+  }
+
+  @Test func aPageReplacedUnderTheSameMtimeIsReadAgain() async throws {
+    let site = try await builtSite()
+    let file = site.path("public/c/index.html")
+    let before = try #require(FileSystem.stamp(file))
+    try site.write("public/c/index.html", Self.page("/blog/images/alpha.png"))
+    try setModified(file, before.modified)
+    #expect(FileSystem.stamp(file)?.size != before.size)
+    try await site.build()
+    #expect(showsAlpha(site))
+  }
+
+  @Test func aPageAddedAfterANoOpIsRewritten() async throws {
+    let site = try await builtSite()
+    try site.write("public/d/index.html", "<p><img src=\"../images/wide.jpg\" alt=\"d\"></p>\n")
+    let report = try await site.build()
+    #expect(report.pages == 4 && report.documentsWritten == 1)
+    #expect(site.read("public/d/index.html")?.contains("data-vignette") == true)
+    #expect(try manifest(site).posts.map(\.output).contains("d/index.html"))
+  }
+
+  @Test func aDeletedPageLeavesTheManifestAndIndex() async throws {
+    let site = try await builtSite()
+    #expect(try manifest(site).posts.map(\.output).contains("posts/a/index.html"))
+    try FileManager.default.removeItem(atPath: site.path("public/posts/a/index.html"))
+    let report = try await site.build()
+    #expect(report.pages == 2)
+    #expect(try !manifest(site).posts.map(\.output).contains("posts/a/index.html"))
+    let index = SiteIndex.load(from: site.path(".vignette-cache/site/pages.json"))
+    #expect(index.pages.keys.sorted() == ["c/index.html", "index.html"])
+  }
+
+  @Test func aChangedConfigRewritesTheManifestAndVariants() async throws {
+    let site = try await builtSite()
+    let widths = Set(try manifest(site).images.flatMap { $0.variants.map(\.width) })
+    #expect(widths.contains(640))
+    try site.config(
+      #"{"site": "public", "baseURL": "https://example.com/blog/", "youtube": {"offline": true}, "images": {"widths": [320], "formats": ["webp", "auto"]}}"#
+    )
+    let report = try await site.build()
+    #expect(report.removed > 0)
+    let after = try manifest(site)
+    #expect(!after.images.isEmpty && !after.images.flatMap { $0.variants.map(\.width) }.contains(640))
+    for variant in after.images.flatMap(\.variants) {
+      #expect(FileSystem.isFile(site.path("public/" + variant.path)), "\(variant.path)")
+    }
+  }
+
+  @Test func aChangedBaseURLReadsTheRememberedPagesAgain() async throws {
+    let site = try await builtSite()
+    // Remote under https://example.com/blog/, local once that is the base URL.
+    try site.write("public/e/index.html", "<p><img src=\"https://www.example.net/images/alpha.png\" alt=\"e\"></p>\n")
+    try await site.build()
+    #expect(site.read("public/e/index.html")?.contains("data-vignette") == false)
+    try site.config(
+      #"{"site": "public", "baseURL": "https://www.example.net/", "youtube": {"offline": true}, "images": {"widths": [320, 640], "formats": ["webp", "auto"]}}"#
+    )
+    try await site.build()
+    #expect(site.read("public/e/index.html")?.contains(#"data-vignette="images/alpha.png""#) == true)
+  }
+
+  @Test func aManifestEditedByHandIsWrittenAgain() async throws {
+    let site = try await builtSite()
+    let path = site.path(".vignette-cache/site/manifest.json")
+    let original = try #require(FileManager.default.contents(atPath: path))
+    try Data("{}\n".utf8).write(to: URL(fileURLWithPath: path))
+    try await site.build()
+    #expect(FileManager.default.contents(atPath: path) == original)
+  }
+
+  @Test func theIndexKeepsEveryFieldOfAnEntry() throws {
+    var index = SiteIndex()
+    let entries = [
+      SitePageScan.Entry(
+        kind: .html, offset: 10, length: 20, line: 2, column: 3, target: "/a b.jpg", status: .ok, key: "a b.jpg|320,640"
+      ),
+      SitePageScan.Entry(
+        kind: .youtube, offset: 40, length: 5, line: 4, column: 1, target: "GBl2DSOL7bw", status: .ok),
+      SitePageScan.Entry(
+        kind: .html, offset: 60, length: 7, line: 5, column: 9, target: "https://x/y.jpg", status: .remote,
+        message: "remote URL left as written"),
+    ]
+    index.pages["a/index.html"] = SiteIndex.Page(
+      stamp: FileStamp(size: 123, modified: 1_700_000_000_123_456_789), entries: entries, madeFrom: "content/a.md")
+    index.pages["b.html"] = SiteIndex.Page(stamp: FileStamp(size: 1, modified: 2), entries: [], madeFrom: nil)
+    index.files["img/a.320w.webp"] = FileStamp(size: 5, modified: 6)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vignette-index-\(UUID())").path
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try index.save(to: folder + "/pages.json")
+    #expect(SiteIndex.load(from: folder + "/pages.json") == index)
+  }
+}
