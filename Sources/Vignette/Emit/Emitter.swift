@@ -73,8 +73,13 @@ final class Emitter {
     stamps[relative] = stamp
   }
 
-  /// Removes what no longer belongs (or, in check mode, lists it).
-  func finish() throws {
+  /// Files no longer made that `stillNamed` said are still pointed at, and so kept.
+  private(set) var keptNamed: [String] = []
+
+  /// Removes what no longer belongs (or, in check mode, lists it), apart from the files that
+  /// `stillNamed` says outputs the build did not remake still point at: those stay, and
+  /// stay recorded as Vignette's, so a later build removes them once nothing names them.
+  func finish(stillNamed: ([String]) -> Set<String> = { _ in [] }) throws {
     var stale: [String] = []
     switch layout.owned {
     case .folders(let folders):
@@ -88,6 +93,14 @@ final class Emitter {
     case .files(let files):
       // Only what Vignette wrote and nothing has written since.
       stale = files.filter { FileSystem.stamp(project.output + "/" + $0.key) == $0.value }.map(\.key)
+    }
+    stale.removeAll { expected.contains($0) }
+    if !stale.isEmpty {
+      keptNamed = stillNamed(stale).sorted()
+      for relative in keptNamed {
+        expected.insert(relative)
+        if !checkOnly { stamps[relative] = FileSystem.stamp(project.output + "/" + relative) }
+      }
     }
     for relative in stale.sorted() where !expected.contains(relative) {
       let path = project.output + "/" + relative

@@ -329,7 +329,7 @@ public final class Pipeline: Sendable {
         index.remember(EmitIndex.site, digest: siteDigest, outputs: siteOutputs, outputFolder: project.output)
       }
     }
-    try emitter.finish()
+    try emitter.finish(stillNamed: frontEnd.stillNamed)
     if !options.checkOnly {
       try cache.save()
       try index?.save()
@@ -348,7 +348,15 @@ public final class Pipeline: Sendable {
     report.written = emitter.written
     report.removed = emitter.removed
     report.differences = emitter.differences
-    report.diagnostics = outcome.diagnostics.normalized
+    report.diagnostics = outcome.diagnostics
+    if let first = emitter.keptNamed.first {
+      report.diagnostics.append(
+        Diagnostic(
+          .warning, file: project.display(project.output),
+          "\(emitter.keptNamed.count) file(s) made with earlier settings (\(first)…) are kept: pages Vignette "
+            + "rewrote before still point at them; run the generator again to write those pages afresh"))
+    }
+    report.diagnostics = report.diagnostics.normalized
     return report
   }
 }

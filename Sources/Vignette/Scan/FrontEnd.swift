@@ -154,6 +154,11 @@ public protocol FrontEnd: Sendable {
   /// never handed to the render threads. True unless the front end knows better.
   func mayWrite(_ document: Document) -> Bool
 
+  /// Of the files Vignette wrote before that this build no longer makes (relative to the
+  /// output folder), those that outputs the build left alone still point at, which are kept.
+  /// None (the default) where the build remakes every output that names a file.
+  func stillNamed(_ files: [String]) -> Set<String>
+
   /// After a build (never a check) wrote everything: what the front end keeps for the next
   /// run, made from the outcome and what was emitted.
   func finish(_ build: BuildOutcome<Document>, emitted: EmitRecord) throws
@@ -170,4 +175,6 @@ extension FrontEnd {
   public func inputDigest(of document: Document) -> String? { nil }
 
   public func mayWrite(_ document: Document) -> Bool { true }
+
+  public func stillNamed(_ files: [String]) -> Set<String> { [] }
 }

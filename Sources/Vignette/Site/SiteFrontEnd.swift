@@ -166,6 +166,27 @@ public struct SiteFrontEnd: FrontEnd {
   /// Only a page with an image or video to rewrite, read before it was stamped.
   public func mayWrite(_ page: SitePageScan) -> Bool { page.changes && page.stamp != nil }
 
+  /// A page Vignette rewrote is never rewritten again (its markup is recognised), so after a
+  /// change of settings it still names the variants it was given, until the generator writes
+  /// it afresh; those variants are kept. Looked for by file name, which carries the content
+  /// hash, in the bytes of every page: a plain search, not a parse, because it only decides
+  /// what not to delete (a page that merely mentions the name keeps one file too many). Runs
+  /// only when files are due to go.
+  public func stillNamed(_ files: [String]) -> Set<String> {
+    var pending = Dictionary(grouping: files) { Data(($0.split(separator: "/").last.map(String.init) ?? $0).utf8) }
+    var named = Set<String>()
+    FileSystem.walk(folder) { relative, _ in
+      guard !pending.isEmpty, relative.hasSuffix(".html"),
+        let page = FileManager.default.contents(atPath: folder + "/" + relative)
+      else { return }
+      for (name, paths) in pending where page.range(of: name) != nil {
+        named.formUnion(paths)
+        pending[name] = nil
+      }
+    }
+    return named
+  }
+
   /// The rewriter, with the content-hashed names of the facade's files.
   var rewriter: SiteRewriter {
     SiteRewriter(

@@ -101,11 +101,52 @@ import Testing
       #"{"site": "public", "baseURL": "https://example.com/blog/", "youtube": {"offline": true}, "images": {"widths": [320], "formats": ["webp", "auto"]}}"#
     )
     let report = try await site.build()
-    #expect(report.removed > 0)
     let after = try manifest(site)
     #expect(!after.images.isEmpty && !after.images.flatMap { $0.variants.map(\.width) }.contains(640))
     for variant in after.images.flatMap(\.variants) {
       #expect(FileSystem.isFile(site.path("public/" + variant.path)), "\(variant.path)")
+    }
+    // The page Vignette rewrote is not rewritten again: the 640 px variants it names stay,
+    // with a warning, until the generator writes the page afresh; then they go.
+    #expect(report.diagnostics.contains { $0.severity == .warning && $0.message.contains("earlier settings") })
+    let pages = ["public/index.html", "public/posts/a/index.html", "public/c/index.html"]
+    let named = pages.flatMap { variantsNamed(site, $0) }
+    #expect(named.contains { $0.contains(".640w.") })
+    for path in named { #expect(FileSystem.isFile(site.path(path)), "\(path)") }
+    let again = try await site.build()
+    #expect(again.removed == 0 && again.written == 0)
+    // The generator writes the pages again: they get the new variants, and the old go.
+    try site.write("public/index.html", SiteBuildTests.home)
+    try site.write(
+      "public/posts/a/index.html",
+      SiteBuildTests.post.replacingOccurrences(of: #"<img src="../../images/missing.jpg" alt="missing">"#, with: ""))
+    let regenerated = try await site.build()
+    #expect(regenerated.removed > 0)
+    #expect(!regenerated.diagnostics.contains { $0.message.contains("earlier settings") })
+    let renamed = pages.flatMap { variantsNamed(site, $0) }
+    #expect(!renamed.isEmpty)
+    for path in renamed {
+      #expect(FileSystem.isFile(site.path(path)), "\(path)")
+      #expect(!path.contains(".640w."))
+    }
+    #expect(!FileSystem.files(under: site.path("public")).contains { $0.contains(".640w.") })
+  }
+
+  /// The variant files (`NAME.WIDTHw.HASH.EXT`) a page's `src`/`srcset` attributes name, as
+  /// paths under the site folder (the site is `https://example.com/blog/`).
+  func variantsNamed(_ site: TestSite, _ page: String) -> [String] {
+    guard let html = site.read(page) else { return [] }
+    let pageFolder = (page as NSString).deletingLastPathComponent
+    let attribute = /(?:src|srcset)="([^"]*)"/
+    return html.matches(of: attribute).flatMap { match in
+      String(match.1).split(separator: ",").compactMap { candidate -> String? in
+        var url = String(candidate.split(separator: " ").first ?? "")
+        if url.hasPrefix("https://example.com/") { url = String(url.dropFirst("https://example.com".count)) }
+        url = String(url.prefix { $0 != "?" && $0 != "#" })
+        guard url.contains(/\.[0-9]+w\.[0-9a-f]{8}\./) else { return nil }
+        if url.hasPrefix("/blog/") { return "public/" + url.dropFirst("/blog/".count) }
+        return ((pageFolder + "/" + url) as NSString).standardizingPath
+      }
     }
   }
 
