@@ -175,6 +175,13 @@ enum EmitDigest {
     if let poster = video.poster { append(poster, to: &text) }
   }
 
+  /// `image` as the digests describe it: everything an output or the manifest shows of it.
+  static func describe(_ image: RenderedImage) -> String {
+    var text = ""
+    append(image, to: &text)
+    return text
+  }
+
   private static func append(_ image: RenderedImage, to text: inout String) {
     text += "\nimage:\(image.width)x\(image.height)|\(image.note ?? "\u{0}")"
     text += "|\(image.servedSourceJoins?.rawValue ?? "\u{0}")|\((image.warnings ?? []).joined(separator: "\u{1}"))"

@@ -32,14 +32,55 @@ public enum HugoSupport {
     images: some Sequence<RenderedImage>, videos: some Sequence<Video>, sizes: String,
     firstImages: [String: FirstImage] = [:], basePath: String = ""
   ) throws -> [(String, Data)] {
-    var imageData: [String: ImageEntry] = [:]
-    for image in images {
-      if let url = MarkdownRewriter.fallbackURL(image, basePath: basePath),
-        let entry = ImageEntry(image, sizes: sizes, basePath: basePath)
-      {
-        imageData[url] = entry
+    let encoder = PrettyJSON.encoder()
+    return try files(
+      images: images.compactMap { try imagePiece($0, sizes: sizes, basePath: basePath, with: encoder) },
+      videos: videos, sizes: sizes,
+      firstImages: firstImages.map {
+        SitePieces.Piece(key: $0.key, bytes: try PrettyJSON.member($0.key, $0.value, depth: 1, with: encoder))
+      }, basePath: basePath)
+  }
+
+  /// The files of the markdown site `build`, its images' and posts' entries taken from
+  /// `pieces` when what they are made from is unchanged (watch mode).
+  static func files(_ build: BuildOutcome<ScannedPost>, sizes: String, basePath: String, pieces: SitePieces) throws
+    -> [(String, Data)]
+  {
+    let encoder = PrettyJSON.encoder()
+    let images = try build.images.sorted { $0.key < $1.key }.compactMap { key, rendered in
+      try pieces.image(.hugoImage, key, source: rendered.source, rendered: rendered.image) {
+        try imagePiece(rendered.image, sizes: sizes, basePath: basePath, with: encoder)
       }
     }
+    let first = try build.documents.compactMap { outcome in
+      try pieces.document(.hugoFirstImage, outcome.document.relativePath) {
+        try firstImage(of: outcome, basePath: basePath).map {
+          let key = outcome.document.relativePath
+          return SitePieces.Piece(key: key, bytes: try PrettyJSON.member(key, $0, depth: 1, with: encoder))
+        }
+      }
+    }
+    return try files(images: images, videos: build.videos.values, sizes: sizes, firstImages: first, basePath: basePath)
+  }
+
+  /// The entry of `images.json` for `image`, keyed by its URL; nil when it has none.
+  private static func imagePiece(_ image: RenderedImage, sizes: String, basePath: String, with encoder: JSONEncoder)
+    throws -> SitePieces.Piece?
+  {
+    guard let url = MarkdownRewriter.fallbackURL(image, basePath: basePath),
+      let entry = ImageEntry(image, sizes: sizes, basePath: basePath)
+    else { return nil }
+    return SitePieces.Piece(key: url, bytes: try PrettyJSON.member(url, entry, depth: 1, with: encoder))
+  }
+
+  /// The files, from the members of `images.json` (by URL; the last of a URL wins) and of
+  /// `first.json`.
+  private static func files(
+    images: [SitePieces.Piece], videos: some Sequence<Video>, sizes: String, firstImages: [SitePieces.Piece],
+    basePath: String
+  ) throws -> [(String, Data)] {
+    let encoder = PrettyJSON.encoder()
+    var imageData = Dictionary(images.map { ($0.key, $0) }) { _, last in last }
     var videoData: [String: VideoEntry] = [:]
     for video in videos {
       var entry = VideoEntry(
@@ -49,14 +90,14 @@ public enum HugoSupport {
         let data = ImageEntry(poster, sizes: sizes, basePath: basePath)
       {
         entry.poster = url
-        imageData[url] = data
+        imageData[url] = SitePieces.Piece(key: url, bytes: try PrettyJSON.member(url, data, depth: 1, with: encoder))
       }
       videoData[video.id] = entry
     }
     var files: [(String, Data)] = [
-      ("data/vignette/images.json", try encode(imageData)),
+      ("data/vignette/images.json", Data(PrettyJSON.object(Array(imageData.values), depth: 0) + [0x0A])),
       ("data/vignette/videos.json", try encode(videoData)),
-      ("data/vignette/first.json", try encode(firstImages)),
+      ("data/vignette/first.json", Data(PrettyJSON.object(firstImages, depth: 0) + [0x0A])),
     ]
     for path in templates { files.append((path, try template(path))) }
     // The facade's style and script, served only by a site that has videos.
@@ -82,29 +123,22 @@ public enum HugoSupport {
     public var ordinal: Int
   }
 
-  /// For each post (by its path under the content folder), its first processed figure or
-  /// markdown image.
-  static func firstImages(_ posts: [DocumentOutcome<ScannedPost>], basePath: String = "") -> [String: FirstImage] {
-    var result: [String: FirstImage] = [:]
-    for outcome in posts {
-      let post = outcome.document
-      let markdown = post.references.filter { $0.kind == .markdown }
-      let ordinals = post.shortcodeOrdinals
-      for item in outcome.references where item.reference.kind == .figure || item.reference.kind == .markdown {
-        let reference = item.reference
-        guard reference.targetRange != nil, let image = item.image,
-          let src = MarkdownRewriter.fallbackURL(image, basePath: basePath)
-        else { continue }
-        let ordinal =
-          reference.kind == .markdown
-          ? markdown.firstIndex(of: reference) : reference.shortcode.flatMap { ordinals[$0.range.lowerBound] }
-        if let ordinal {
-          result[post.relativePath] = FirstImage(src: src, kind: reference.kind.rawValue, ordinal: ordinal)
-        }
-        break
-      }
+  /// The post's first processed figure or markdown image (its entry in `first.json`, keyed
+  /// by its path under the content folder), if any.
+  static func firstImage(of outcome: DocumentOutcome<ScannedPost>, basePath: String = "") -> FirstImage? {
+    let post = outcome.document
+    for item in outcome.references where item.reference.kind == .figure || item.reference.kind == .markdown {
+      let reference = item.reference
+      guard reference.targetRange != nil, let image = item.image,
+        let src = MarkdownRewriter.fallbackURL(image, basePath: basePath)
+      else { continue }
+      let ordinal =
+        reference.kind == .markdown
+        ? post.references.filter { $0.kind == .markdown }.firstIndex(of: reference)
+        : reference.shortcode.flatMap { post.shortcodeOrdinals[$0.range.lowerBound] }
+      return ordinal.map { FirstImage(src: src, kind: reference.kind.rawValue, ordinal: $0) }
     }
-    return result
+    return nil
   }
 
   /// Hugo's `.Ordinal` of each top-level shortcode (by offset): its place among the page's

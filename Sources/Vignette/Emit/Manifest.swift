@@ -91,25 +91,26 @@ extension Manifest {
   init<F: FrontEnd>(
     _ build: BuildOutcome<F.Document>, frontEnd: F, display: (String) -> String, basePath: String = ""
   ) {
-    let posterFiles = Set(build.posters.values)
     let layout = frontEnd.layout
-    images = build.images.sorted { $0.key < $1.key }.filter { !posterFiles.contains($0.key) }.map { _, rendered in
+    images = Self.images(of: build).map { _, rendered in
       Image(
         source: display(rendered.source.file), image: rendered.source, rendered: rendered.image, basePath: basePath,
         layout: layout)
     }
-    posts = build.documents.map { outcome in
-      let paths = frontEnd.outputPaths(of: outcome.document)
-      return Post(
-        source: display(outcome.document.path), output: paths.output, html: paths.html,
-        references: outcome.references.map { item in
-          let reference = item.reference
-          return Reference(
-            kind: reference.kind, line: reference.line, column: reference.column, target: reference.target,
-            resolved: item.file.map(display) ?? item.video?.watchURL, status: item.status, message: item.message)
-        })
-    }
-    videos = build.videos.values.sorted { $0.id < $1.id }.map { video in
+    posts = build.documents.map { Post($0, paths: frontEnd.outputPaths(of: $0.document), display: display) }
+    videos = Self.videos(of: build, basePath: basePath, layout: layout)
+  }
+
+  /// The images the manifest lists (videos' posters are listed with their videos), by key.
+  private static func images<Document>(of build: BuildOutcome<Document>) -> [(key: String, value: RenderedSource)] {
+    let posterFiles = Set(build.posters.values)
+    return build.images.sorted { $0.key < $1.key }.filter { !posterFiles.contains($0.key) }
+  }
+
+  private static func videos<Document>(of build: BuildOutcome<Document>, basePath: String, layout: OutputLayout)
+    -> [Video]
+  {
+    build.videos.values.sorted { $0.id < $1.id }.map { video in
       Video(
         id: video.id, title: video.title, author: video.author, authorURL: video.authorURL,
         thumbnail: build.posters[video.id].flatMap { build.images[$0] }.map {
@@ -119,5 +120,53 @@ extension Manifest {
         },
         unavailable: video.unavailable ? true : nil)
     }
+  }
+
+  /// The bytes `Manifest(build, …).encoded()` gives, made from one piece per image and per
+  /// document (`SitePieces`): watch mode encodes again only the pieces whose inputs changed.
+  static func encoded<F: FrontEnd>(
+    _ build: BuildOutcome<F.Document>, frontEnd: F, display: (String) -> String, basePath: String,
+    pieces: SitePieces
+  ) throws -> Data {
+    let layout = frontEnd.layout
+    let encoder = PrettyJSON.encoder()
+    let images = try Self.images(of: build).compactMap { key, rendered in
+      try pieces.image(.manifestImage, key, source: rendered.source, rendered: rendered.image) {
+        let image = Image(
+          source: display(rendered.source.file), image: rendered.source, rendered: rendered.image, basePath: basePath,
+          layout: layout)
+        return SitePieces.Piece(key: key, bytes: try PrettyJSON.element(image, depth: 2, with: encoder))
+      }?.bytes
+    }
+    let posts = try build.documents.compactMap { outcome in
+      try pieces.document(.manifestPost, outcome.document.relativePath) {
+        let post = Post(outcome, paths: frontEnd.outputPaths(of: outcome.document), display: display)
+        return SitePieces.Piece(key: "", bytes: try PrettyJSON.element(post, depth: 2, with: encoder))
+      }?.bytes
+    }
+    // The members in `.sortedKeys` order.
+    var bytes: [UInt8] = Array("{\n  \"images\" : ".utf8)
+    bytes += PrettyJSON.array(images, depth: 1)
+    bytes += Array(",\n  \"posts\" : ".utf8)
+    bytes += PrettyJSON.array(posts, depth: 1)
+    bytes += Array(",\n  \"version\" : \(Manifest().version),\n".utf8)
+    bytes += try PrettyJSON.member(
+      "videos", Self.videos(of: build, basePath: basePath, layout: layout), depth: 1, with: encoder)
+    bytes += Array("\n}\n".utf8)
+    return Data(bytes)
+  }
+}
+
+extension Manifest.Post {
+  /// The entry of one document whose outputs are at `paths`.
+  init<Document>(_ outcome: DocumentOutcome<Document>, paths: OutputPaths, display: (String) -> String) {
+    self.init(
+      source: display(outcome.document.path), output: paths.output, html: paths.html,
+      references: outcome.references.map { item in
+        let reference = item.reference
+        return Manifest.Reference(
+          kind: reference.kind, line: reference.line, column: reference.column, target: reference.target,
+          resolved: item.file.map(display) ?? item.video?.watchURL, status: item.status, message: item.message)
+      })
   }
 }

@@ -273,12 +273,18 @@ public final class Pipeline: Sendable {
     let context = EmitDigest.context(project)
     var pending: [(document: DocumentOutcome<F.Document>, digest: String?)] = []
     var documentDigests: [String]? = index == nil || layout.manifestPath != nil ? nil : []
+    var digestsByPath: [String: String] = [:]
     for document in outcome.documents where frontEnd.mayWrite(document.document) {
       let relative = document.document.relativePath
       let digest =
         index == nil
         ? nil : emitDigest(of: document, frontEnd: frontEnd, siteHasVideos: siteHasVideos, context: context)
-      if let digest { documentDigests?.append(digest) } else { documentDigests = nil }
+      if let digest {
+        documentDigests?.append(digest)
+        digestsByPath[relative] = digest
+      } else {
+        documentDigests = nil
+      }
       if let index, let digest, let kept = index.kept(relative, digest: digest, outputFolder: project.output) {
         for path in kept { emitter.expect(path) }
         continue
@@ -317,14 +323,18 @@ public final class Pipeline: Sendable {
       for path in kept { emitter.expect(path) }
     } else {
       var siteOutputs: [String] = []
-      let manifest = try Manifest(outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath)
-        .encoded()
+      // Watch mode encodes again only the pieces of what changed (`SitePieces`).
+      let pieces = SitePieces(
+        memo: memo, context: context + "\nvariants:" + layout.variantFolder, digests: digestsByPath)
+      let manifest = try Manifest.encoded(
+        outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath, pieces: pieces)
       try emitter.file("manifest.json", manifest)
       siteOutputs.append("manifest.json")
-      for file in try frontEnd.siteFiles(outcome) {
+      for file in try frontEnd.siteFiles(outcome, pieces: pieces) {
         try emitter.file(file.path, file.data)
         siteOutputs.append(file.path)
       }
+      pieces.finish()
       if let index, let siteDigest {
         index.remember(EmitIndex.site, digest: siteDigest, outputs: siteOutputs, outputFolder: project.output)
       }

@@ -8,14 +8,17 @@ import Synchronization
 /// - the digest of each document's outputs (`EmitDigest`), kept while the document and the
 ///   outcome of each of its references (rendered image, video) are unchanged;
 /// - the index of emitted outputs (`EmitIndex`) and the scan cache (`ScanCache`), so each is
-///   read from the cache folder once.
-/// Everything else (resolving, planning, the manifest) runs in full each time.
+///   read from the cache folder once;
+/// - the encoded pieces of the manifest and Hugo's data files (`SitePieces`), one per
+///   document and image, so a one-post edit encodes that post's pieces alone.
+/// Everything else (resolving, planning) runs in full each time.
 public final class PipelineMemo: Sendable {
   private struct State {
     var scans: [String: (stamp: FileStamp, serial: Int, document: any ScannedDocument)] = [:]
     var emits: [String: Emitted] = [:]
     var index: (folder: String, index: EmitIndex)?
     var scanCache: (folder: String, context: String, cache: ScanCache)?
+    var sitePieces: (context: String, pieces: [SitePieces.Kind: [String: SitePieces.Known]])?
     var serial = 0
   }
 
@@ -94,5 +97,18 @@ public final class PipelineMemo: Sendable {
       state.scanCache = (folder, context, cache)
       return cache
     }
+  }
+
+  /// The pieces of the site's files the last build made in `context`; none after another.
+  func sitePieces(context: String) -> [SitePieces.Kind: [String: SitePieces.Known]] {
+    state.withLock { state in
+      guard let known = state.sitePieces, known.context == context else { return [:] }
+      return known.pieces
+    }
+  }
+
+  /// Keeps `pieces`, made in `context`, for the next build (in place of the last build's).
+  func keepSitePieces(_ pieces: [SitePieces.Kind: [String: SitePieces.Known]], context: String) {
+    state.withLock { $0.sitePieces = (context, pieces) }
   }
 }

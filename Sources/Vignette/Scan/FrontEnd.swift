@@ -144,6 +144,9 @@ public protocol FrontEnd: Sendable {
   /// Files for the whole site (templates, data), made from the outcome.
   func siteFiles(_ build: BuildOutcome<Document>) throws -> [OutputFile]
 
+  /// The same, taking what it can from `pieces` (watch mode); by default made afresh.
+  func siteFiles(_ build: BuildOutcome<Document>, pieces: SitePieces) throws -> [OutputFile]
+
   /// A digest of what `document`'s outputs are made from besides the outcome of its
   /// references and the build's settings (markdown: the post's bytes). With one, the emit
   /// stage keeps the outputs of an unchanged document without making them again
@@ -171,6 +174,10 @@ extension FrontEnd {
   }
 
   public func finish(_ build: BuildOutcome<Document>, emitted: EmitRecord) throws {}
+
+  public func siteFiles(_ build: BuildOutcome<Document>, pieces: SitePieces) throws -> [OutputFile] {
+    try siteFiles(build)
+  }
 
   public func inputDigest(of document: Document) -> String? { nil }
 

@@ -116,10 +116,12 @@ public struct MarkdownFrontEnd: FrontEnd {
   }
 
   public func siteFiles(_ build: BuildOutcome<ScannedPost>) throws -> [OutputFile] {
-    try HugoSupport.files(
-      images: build.images.values.map(\.image), videos: build.videos.values, sizes: project.config.images.sizes,
-      firstImages: HugoSupport.firstImages(build.documents, basePath: project.basePath), basePath: project.basePath
-    ).map { OutputFile($0.0, $0.1) }
+    try siteFiles(build, pieces: SitePieces())
+  }
+
+  public func siteFiles(_ build: BuildOutcome<ScannedPost>, pieces: SitePieces) throws -> [OutputFile] {
+    try HugoSupport.files(build, sizes: project.config.images.sizes, basePath: project.basePath, pieces: pieces)
+      .map { OutputFile($0.0, $0.1) }
   }
 }
 
