@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Vips
 
 /// What the last build wrote for each document, kept in the cache folder (`emits.bin`, see `CacheIndex`): a
@@ -6,7 +7,10 @@ import Vips
 /// mtime of each output file as written. A later build whose digest and output stamps match
 /// takes the outputs as they are, so an unchanged post is neither rendered again nor compared
 /// with `output/`; an output deleted or edited by hand no longer matches its stamp and is
-/// written again. Watch mode keeps one index in memory across its builds. Only front ends
+/// written again. Watch mode keeps one index in memory across its builds, and takes the
+/// outputs it wrote or checked itself in this session as they are, without a `stat` each
+/// (`verified`); an output edited by hand while it watches is written again when its post
+/// changes, or by the next `vignette build`. Only front ends
 /// that give a document's input digest (`FrontEnd.inputDigest`, markdown mode) use it; site
 /// mode keeps its own index of pages (`site/pages.json`).
 final class EmitIndex: Sendable {
@@ -36,6 +40,11 @@ final class EmitIndex: Sendable {
   }
 
   private let entries: CacheIndex<Entry>
+  /// The outputs (sorted) of each document this index wrote or found as recorded, with their
+  /// digest: an index kept across builds (watch mode) takes them as they are, since nothing
+  /// but Vignette is meant to write the output folder, and `stat`ing every output of a large
+  /// site cost a one-post rebuild more than writing the post.
+  private let verified = Mutex<[String: (digest: String, outputs: [String])]>([:])
 
   /// The index stored in `folder` (the cache folder); empty when missing or damaged.
   init(folder: String) {
@@ -45,10 +54,13 @@ final class EmitIndex: Sendable {
   /// The outputs of `document` when they are still what `digest` makes and nobody changed
   /// them since; nil when they must be made again.
   func kept(_ document: String, digest: String, outputFolder: String) -> [String]? {
+    if let known = verified.withLock({ $0[document] }), known.digest == digest { return known.outputs }
     guard let entry = entries[document], entry.digest == digest,
       entry.outputs.allSatisfy({ relative, stamp in FileSystem.stamp(outputFolder + "/" + relative) == stamp })
     else { return nil }
-    return entry.outputs.keys.sorted()
+    let outputs = entry.outputs.keys.sorted()
+    verified.withLock { $0[document] = (digest, outputs) }
+    return outputs
   }
 
   /// Records the outputs just written for `document` (forgets it when one cannot be read).
@@ -57,15 +69,20 @@ final class EmitIndex: Sendable {
     for relative in outputs {
       guard let stamp = FileSystem.stamp(outputFolder + "/" + relative) else {
         entries.set(document, nil)
+        verified.withLock { $0[document] = nil }
         return
       }
       stamps[relative] = stamp
     }
     entries.set(document, Entry(digest: digest, outputs: stamps))
+    verified.withLock { $0[document] = (digest, stamps.keys.sorted()) }
   }
 
   /// Drops the entries of documents not in `documents` (posts deleted or renamed).
-  func retain(_ documents: Set<String>) { entries.retain(documents.union([Self.site])) }
+  func retain(_ documents: Set<String>) {
+    entries.retain(documents.union([Self.site]))
+    verified.withLock { $0 = $0.filter { documents.contains($0.key) || $0.key == Self.site } }
+  }
 
   /// The key of the files of the whole site (manifest, Hugo's templates and data), made
   /// from every document's outcome and every image: `/`, which no document's path is.
