@@ -37,6 +37,12 @@ struct CacheRecordWriter {
     }
   }
 
+  /// Bytes with their count in front (a string's form, for bytes that need not be one).
+  mutating func rawBytes(_ value: some Collection<UInt8>) {
+    int(value.count)
+    bytes.append(contentsOf: value)
+  }
+
   mutating func optional<T>(_ value: T?, _ write: (inout Self, T) -> Void) {
     bool(value != nil)
     if let value { write(&self, value) }
@@ -97,6 +103,14 @@ struct CacheRecordReader {
     guard count >= 0, count <= bytes.count - index else { throw Damaged() }
     defer { index += count }
     return String(decoding: bytes[index..<(index + count)], as: UTF8.self)
+  }
+
+  /// Bytes written by `CacheRecordWriter.rawBytes`, handed to `body` without a copy.
+  mutating func rawBytes(_ body: (ArraySlice<UInt8>) -> Void) throws {
+    let count = try int()
+    guard count >= 0, count <= bytes.count - index else { throw Damaged() }
+    body(bytes[index..<(index + count)])
+    index += count
   }
 
   mutating func optional<T>(_ read: (inout Self) throws -> T) throws -> T? {

@@ -29,6 +29,8 @@ struct Embedded: Sendable {
   /// documents' images first; posters by file.
   var sources: [String: SourceRequest] = [:]
   var diagnostics: [Diagnostic] = []
+  /// No video was looked up on the network or missed for want of it (`VideoCatalog.Outcome.settled`).
+  var settled = true
 }
 
 /// The embed stage: looks every embedded video up (`VideoCatalog`), writes the lockfile when
@@ -72,6 +74,7 @@ struct EmbedStage {
     embedded.posters = outcome.posters
     embedded.firstEmbeds = outcome.firstEmbeds
     embedded.diagnostics = outcome.diagnostics
+    embedded.settled = outcome.settled
     for (id, file) in outcome.posters where embedded.sources[file] == nil {
       embedded.sources[file] = SourceRequest(
         file: file, urlPath: layout.posterFolder + outcome.videos[id]!.posterURLPath, name: "the poster of video \(id)",

@@ -23,6 +23,10 @@ final class Emitter {
   private(set) var differences: [OutputDifference] = []
   /// Size and mtime of each file written or found up to date (builds only), right after.
   private(set) var stamps: [String: FileStamp] = [:]
+  /// The full stamp of each file this build wrote (absolute path), taken right after the
+  /// write, for the build snapshot: a file written again by someone else since then no
+  /// longer matches.
+  private(set) var writtenStamps: [String: FullStamp] = [:]
 
   init(
     project: Project, cache: BuildCache, checkOnly: Bool, layout: OutputLayout, digests: [String: String] = [:]
@@ -45,7 +49,10 @@ final class Emitter {
       }
       return
     }
-    if try FileSystem.writeAtomically(data, to: path) { written += 1 }
+    if try FileSystem.writeAtomically(data, to: path) {
+      written += 1
+      writtenStamps[path] = FullStamp.of(path)
+    }
     stamps[relative] = FileSystem.stamp(path)
   }
 
@@ -69,7 +76,10 @@ final class Emitter {
       return
     }
     let (made, stamp) = try cache.materialize(variant, at: path)
-    if made { written += 1 }
+    if made {
+      written += 1
+      writtenStamps[path] = FullStamp.of(path)
+    }
     stamps[relative] = stamp
   }
 

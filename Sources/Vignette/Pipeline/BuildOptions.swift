@@ -37,6 +37,9 @@ public struct BuildOptions: Sendable {
   public var collectGarbage = false
   /// `vignette gc`: plan the site and collect the cache; render nothing, write no output.
   public var collectOnly = false
+  /// Answer a build from the build snapshot when every file is as the last build left it
+  /// (`BuildSnapshot`), and take one after it. Watch mode does neither (a change brought it).
+  var usesSnapshot = true
   /// Called with progress as images finish.
   public var progress: (@Sendable (Progress) -> Void)?
 
@@ -74,6 +77,9 @@ public struct BuildReport: Sendable, Codable {
   public var bytesIn: Int64 = 0
   public var bytesOut: Int64 = 0
   public var seconds = 0.0
+  /// Answered by the build snapshot: every file the last build read and wrote was as it left
+  /// them, so nothing was read, scanned or compared (the counts are that build's).
+  public var upToDate: Bool?
   /// Site mode: pages read, and remote images left as written.
   public var pages: Int?
   public var remote: Int?

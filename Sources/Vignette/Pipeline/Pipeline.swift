@@ -34,7 +34,19 @@ public final class Pipeline: Sendable {
   /// Builds the documents `frontEnd` finds.
   public func run<F: FrontEnd>(_ frontEnd: F) async throws -> BuildReport {
     let started = ContinuousClock.now
+    let startedAt = BuildSnapshot.now()
     let remote = try remoteCache()
+    let snapshot = snapshot(of: frontEnd)
+    if let snapshot {
+      options.progress?(.stage("stamps"))
+      if let stored = snapshot.replay() {
+        var report = stored.report
+        report.diagnostics += frontEnd.liveDiagnostics(kinds: stored.kinds)
+        return finished(report, started: started)
+      }
+      // Not as it was: gone before anything is written, in case the build stops half-way.
+      snapshot.discard()
+    }
     let threads = options.vipsThreads ?? 1
     try await RenderWorkers.runDetached { try VipsLibrary.start(threads: threads) }
     VipsLibrary.allowLoaders(project.config.images.loaders)
@@ -43,7 +55,10 @@ public final class Pipeline: Sendable {
     defer { workers.shutdown() }
 
     options.progress?(.stage("scan"))
-    let scanned = try await frontEnd.scan(memo: memo, workers: workers)
+    var scanned = try await frontEnd.scan(memo: memo, workers: workers)
+    let kinds = Set(scanned.documents.flatMap { $0.references.map(\.kind) })
+    let live = frontEnd.liveDiagnostics(kinds: kinds)
+    scanned.diagnostics += live
 
     options.progress?(.stage("resolve"))
     let resolved = try await resolve(scanned.documents, frontEnd: frontEnd, workers: workers)
@@ -53,15 +68,15 @@ public final class Pipeline: Sendable {
 
     options.progress?(.stage("plan"))
     var plans = await PlanStage(cache: cache, workers: workers).run(embedded.sources)
-    var live = CacheCollector.Live(posters: Set(embedded.posters.values))
-    for case .success(let plan) in plans.values { live.insert(plan) }
+    var inUse = CacheCollector.Live(posters: Set(embedded.posters.values))
+    for case .success(let plan) in plans.values { inUse.insert(plan) }
     if options.collectOnly {
       var report = BuildReport()
       report.diagnostics = (scanned.diagnostics + embedded.diagnostics).normalized
       report.posts = scanned.documents.count
-      report.images = live.renders.count
+      report.images = inUse.renders.count
       report.videos = embedded.videos.count
-      try collectGarbage(cache, live: live, into: &report)
+      try collectGarbage(cache, live: inUse, into: &report)
       return finished(report, started: started)
     }
     var otherShards = 0
@@ -99,7 +114,7 @@ public final class Pipeline: Sendable {
       }
       report.diagnostics = diagnostics
       try cache.save()
-      if options.collectGarbage { try collectGarbage(cache, live: live, into: &report) }
+      if options.collectGarbage { try collectGarbage(cache, live: inUse, into: &report) }
       return finished(report, rendered: rendered, remote: remote, started: started)
     }
 
@@ -108,11 +123,68 @@ public final class Pipeline: Sendable {
       planned: plans.values.filter { (try? $0.get()) != nil }.count, rendered: rendered, display: project.display)
 
     options.progress?(.stage("write"))
-    var report = try await emit(
+    var (report, emitted) = try await emit(
       outcome, frontEnd: frontEnd, cache: cache, workers: workers, digests: rendered.digests)
     report.documentsParsed = scanned.parsed
-    if options.collectGarbage && !options.checkOnly { try collectGarbage(cache, live: live, into: &report) }
-    return finished(report, rendered: rendered, remote: remote, started: started)
+    if options.collectGarbage && !options.checkOnly { try collectGarbage(cache, live: inUse, into: &report) }
+    report = finished(report, rendered: rendered, remote: remote, started: started)
+    // A build that depended on the network (a video looked up or missed, a failing remote
+    // cache) is no snapshot: the next one tries again.
+    if let snapshot, embedded.settled, remote?.warning == nil {
+      var inputs = frontEnd.snapshotInputs(outcome)
+      inputs.read.append(project.lockfile)
+      inputs.read += outcome.images.values.map(\.source.file)
+      // Only an optimisation: a snapshot that cannot be written leaves the next build to
+      // run every stage.
+      try? snapshot.record(
+        .init(report: Self.upToDate(report, without: live), kinds: kinds), started: startedAt, inputs: inputs,
+        outputs: emitted.files, written: emitted.written)
+    }
+    return report
+  }
+
+  /// What a build answered by the snapshot taken after the one that reported `report`
+  /// says: that build's counts and diagnostics (but the `live` ones, made afresh), with
+  /// every image reused and nothing rendered, downloaded, parsed, written or removed.
+  static func upToDate(_ report: BuildReport, without live: [Diagnostic]) -> BuildReport {
+    let made = Set(live)
+    var replay = BuildReport()
+    replay.diagnostics = report.diagnostics.filter { !made.contains($0) }
+    replay.posts = report.posts
+    replay.pages = report.pages
+    replay.remote = report.remote
+    replay.references = report.references
+    replay.images = report.images
+    replay.videos = report.videos
+    replay.variants = report.variants
+    replay.bytesIn = report.bytesIn
+    replay.bytesOut = report.bytesOut
+    replay.reused = report.rendered + report.reused + report.downloaded
+    replay.upToDate = true
+    return replay
+  }
+
+  /// The build snapshot (`BuildSnapshot`) this build may be answered from and then takes:
+  /// builds only, neither checks, `gc`, shards, watch mode nor `--gc`. Any other build that
+  /// writes outputs removes the snapshot there first.
+  private func snapshot<F: FrontEnd>(of frontEnd: F) -> BuildSnapshot? {
+    guard !options.checkOnly, !options.collectOnly, options.shard == nil, let place = frontEnd.snapshot else {
+      return nil
+    }
+    let settings = [
+      BuildSnapshot.magic, place.context, String(reflecting: project.config), "output:" + project.output,
+      "cache:" + project.cache, "lockfile:" + project.lockfile,
+      "assets:" + project.assetRoots.joined(separator: "\u{0}"),
+      "offline:" + String(describing: options.offline), "remote:" + String(reflecting: options.remoteCache),
+      "read-only:\(options.remoteCacheReadOnly)", "header:" + Checksum.sha256(options.remoteCacheHeader ?? ""),
+    ]
+    let snapshot = BuildSnapshot(
+      path: place.path, context: Checksum.sha256(settings.joined(separator: "\n")), root: project.root)
+    guard options.usesSnapshot, !options.collectGarbage else {
+      snapshot.discard()
+      return nil
+    }
+    return snapshot
   }
 
   /// The resolve stage, on the render threads in batches (a target is looked up once per
@@ -228,19 +300,28 @@ public final class Pipeline: Sendable {
   /// Writes the manifest kept outside the output folder at `path` (site mode; builds only),
   /// unless the index holds the digest of all it is made from (`EmitDigest.manifest`) and
   /// the file is as written then: a no-op build neither encodes it nor compares it.
+  @discardableResult
   private func emitManifest<F: FrontEnd>(
     _ outcome: BuildOutcome<F.Document>, at path: String, frontEnd: F, index: EmitIndex?, context: String
-  ) throws {
-    guard !options.checkOnly else { return }
+  ) throws -> Bool {
+    guard !options.checkOnly else { return false }
     let folder = (path as NSString).deletingLastPathComponent
     let name = (path as NSString).lastPathComponent
     let digest = index.map { _ in EmitDigest.manifest(outcome, frontEnd: frontEnd, context: context, root: project.root)
     }
-    if let index, let digest, index.kept(EmitIndex.site, digest: digest, outputFolder: folder) != nil { return }
+    if let index, let digest, index.kept(EmitIndex.site, digest: digest, outputFolder: folder) != nil { return false }
     let manifest = try Manifest(outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath)
       .encoded()
-    _ = try FileSystem.writeAtomically(manifest, to: path)
+    let written = try FileSystem.writeAtomically(manifest, to: path)
     if let index, let digest { index.remember(EmitIndex.site, digest: digest, outputs: [name], outputFolder: folder) }
+    return written
+  }
+
+  /// The files a build's emit stage left (absolute paths), and the stamp of each it wrote,
+  /// taken right after the write, for the build snapshot.
+  struct EmittedFiles {
+    var files: [String] = []
+    var written: [String: FullStamp] = [:]
   }
 
   /// The emit stage: every variant, every document's outputs (made in parallel on the render
@@ -249,8 +330,9 @@ public final class Pipeline: Sendable {
   private func emit<F: FrontEnd>(
     _ outcome: BuildOutcome<F.Document>, frontEnd: F, cache: BuildCache, workers: RenderWorkers,
     digests: [String: String]
-  ) async throws -> BuildReport {
+  ) async throws -> (BuildReport, EmittedFiles) {
     var report = BuildReport()
+    var emitted = EmittedFiles()
     let layout = frontEnd.layout
     let emitter = Emitter(
       project: project, cache: cache, checkOnly: options.checkOnly, layout: layout, digests: digests)
@@ -315,7 +397,10 @@ public final class Pipeline: Sendable {
     if let path = layout.manifestPath {
       // Site mode: the manifest alone, outside the output folder, under the digest of all
       // it is made from (its front end gives no document digests to make that from).
-      try emitManifest(outcome, at: path, frontEnd: frontEnd, index: index, context: context)
+      if try emitManifest(outcome, at: path, frontEnd: frontEnd, index: index, context: context) {
+        emitted.written[path] = FullStamp.of(path)
+      }
+      emitted.files.append(path)
       for file in try frontEnd.siteFiles(outcome) { try emitter.file(file.path, file.data) }
     } else if let index, let siteDigest,
       let kept = index.kept(EmitIndex.site, digest: siteDigest, outputFolder: project.output)
@@ -367,6 +452,8 @@ public final class Pipeline: Sendable {
             + "rewrote before still point at them; run the generator again to write those pages afresh"))
     }
     report.diagnostics = report.diagnostics.normalized
-    return report
+    emitted.files += emitter.expected.map { project.output + "/" + $0 }
+    emitted.written.merge(emitter.writtenStamps) { first, _ in first }
+    return (report, emitted)
   }
 }

@@ -165,6 +165,39 @@ public protocol FrontEnd: Sendable {
   /// After a build (never a check) wrote everything: what the front end keeps for the next
   /// run, made from the outcome and what was emitted.
   func finish(_ build: BuildOutcome<Document>, emitted: EmitRecord) throws
+
+  /// Where the front end's build snapshot is kept (`BuildSnapshot`) and what else it is valid
+  /// for (settings the outputs depend on); nil (the default): every build runs every stage.
+  var snapshot: (path: String, context: String)? { get }
+
+  /// What the snapshot of `build` stamps besides its outputs, its sources and the lockfile:
+  /// the documents, and the folders whose changes would change what the build finds.
+  func snapshotInputs(_ build: BuildOutcome<Document>) -> SnapshotInputs
+
+  /// Diagnostics made afresh by every build, one the snapshot answers too, since they come
+  /// from files the snapshot does not stamp; `kinds` are the kinds of reference the
+  /// documents use. Called once per build, after the scan.
+  func liveDiagnostics(kinds: Set<Reference.Kind>) -> [Diagnostic]
+}
+
+/// What a build's outputs depend on besides the files it wrote, its sources and the lockfile,
+/// as a front end names it for the build snapshot (`BuildSnapshot`).
+public struct SnapshotInputs {
+  /// Files and folders the build read and never wrote (posts, the content folder's
+  /// folders): each must have been last changed before the build started.
+  public var read: [String] = []
+  /// Folders the build may write into (the output folder's), stamped as it left them.
+  public var outputFolders: [String] = []
+  /// Asked after the output folders are stamped: whether what the build read is still what
+  /// it saw (site mode: the same pages, none added), which those folders' stamps, moved by
+  /// the build's own writes, cannot tell.
+  public var stillAsRead: () -> Bool = { true }
+
+  public init(read: [String] = [], outputFolders: [String] = [], stillAsRead: @escaping () -> Bool = { true }) {
+    self.read = read
+    self.outputFolders = outputFolders
+    self.stillAsRead = stillAsRead
+  }
 }
 
 extension FrontEnd {
@@ -184,4 +217,10 @@ extension FrontEnd {
   public func mayWrite(_ document: Document) -> Bool { true }
 
   public func stillNamed(_ files: [String]) -> Set<String> { [] }
+
+  public var snapshot: (path: String, context: String)? { nil }
+
+  public func snapshotInputs(_ build: BuildOutcome<Document>) -> SnapshotInputs { SnapshotInputs() }
+
+  public func liveDiagnostics(kinds: Set<Reference.Kind>) -> [Diagnostic] { [] }
 }

@@ -260,8 +260,15 @@ struct HugoThemeCheck {
   static func warnings(
     project: Project, posts: [ScannedPost], environment: [String: String] = ProcessInfo.processInfo.environment
   ) -> [Diagnostic] {
+    warnings(project: project, kinds: Set(posts.flatMap { $0.references.map(\.kind) }), environment: environment)
+  }
+
+  /// The warnings for posts that use the reference kinds `used`.
+  static func warnings(
+    project: Project, kinds used: Set<Reference.Kind>,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) -> [Diagnostic] {
     guard let site = site(of: project) else { return [] }
-    let used = Set(posts.flatMap { $0.references.map(\.kind) })
     var diagnostics: [Diagnostic] = []
     let (folders, missing) = layoutFolders(root: site.root, config: site.config, environment: environment)
     for layouts in folders {

@@ -26,10 +26,10 @@ public struct MarkdownFrontEnd: FrontEnd {
     let cache =
       memo?.scanCache(folder: project.cache, context: context)
       ?? ScanCache(folder: project.cache, context: context)
-    scans.set(cache)
     let files = FileSystem.files(under: project.content).filter {
       Self.extensions.contains(($0 as NSString).pathExtension.lowercased())
     }
+    scans.set(cache, files: files)
     var found: [String: Scanned] = [:]
     found.reserveCapacity(files.count)
     try await workers.forEach(workers.batches(files)) { [project] batch in
@@ -66,9 +66,30 @@ public struct MarkdownFrontEnd: FrontEnd {
       case nil: break
       }
     }
-    // Templates of the site or its theme that Vignette's Hugo output would shadow or undo.
-    result.diagnostics += HugoThemeCheck.warnings(project: project, posts: result.documents)
     return result
+  }
+
+  /// Templates of the site or its theme that Vignette's Hugo output would shadow or undo:
+  /// read on every build, since they are outside what the snapshot stamps.
+  public func liveDiagnostics(kinds: Set<Reference.Kind>) -> [Diagnostic] {
+    HugoThemeCheck.warnings(project: project, kinds: kinds)
+  }
+
+  public var snapshot: (path: String, context: String)? {
+    (project.cache + "/snapshot.bin", "markdown\n" + ScanCache.context(project) + "\n" + EmitDigest.context(project))
+  }
+
+  /// Every post listed (read or not), and every folder of the content folder and the asset
+  /// roots, where references are looked up (a picture added where a post looked for one
+  /// changes its folder); the folders of the output folder, where a file Vignette did not
+  /// write would be removed.
+  public func snapshotInputs(_ build: BuildOutcome<ScannedPost>) -> SnapshotInputs {
+    var inputs = SnapshotInputs()
+    inputs.read = ([project.content] + project.assetRoots).flatMap(FileSystem.folders(under:))
+    inputs.read += scans.files.map { project.content + "/" + $0 }
+    inputs.outputFolders =
+      [project.output] + Emitter.ownedFolders.flatMap { FileSystem.folders(under: project.output + "/" + $0) }
+    return inputs
   }
 
   private enum Scanned: Sendable {
@@ -125,9 +146,11 @@ public struct MarkdownFrontEnd: FrontEnd {
   }
 }
 
-/// The scan cache one build of a front end uses, set by its scan and saved by its finish.
+/// The scan cache one build of a front end uses, set by its scan and saved by its finish,
+/// and the posts the scan listed (relative to the content folder).
 private final class ScanCacheSlot: Sendable {
-  private let slot = Mutex<ScanCache?>(nil)
-  var cache: ScanCache? { slot.withLock { $0 } }
-  func set(_ cache: ScanCache) { slot.withLock { $0 = cache } }
+  private let slot = Mutex<(cache: ScanCache?, files: [String])>((nil, []))
+  var cache: ScanCache? { slot.withLock { $0.cache } }
+  var files: [String] { slot.withLock { $0.files } }
+  func set(_ cache: ScanCache, files: [String]) { slot.withLock { $0 = (cache, files) } }
 }

@@ -51,8 +51,7 @@ public struct SiteFrontEnd: FrontEnd {
   // MARK: Scan
 
   public func scan(memo: PipelineMemo?, workers: RenderWorkers) async throws -> ScanResult<SitePageScan> {
-    let facades = String(Self.facadeFolder.dropFirst()) + "/"
-    let pages = FileSystem.stampedFiles(under: folder) { $0.lowercased().hasSuffix(".html") && !$0.hasPrefix(facades) }
+    let pages = FileSystem.stampedFiles(under: folder, where: isPage)
     var result = ScanResult<SitePageScan>()
     result.documents.reserveCapacity(pages.count)
     // An unchanged page is taken from the index without being opened; the others are parsed
@@ -68,6 +67,11 @@ public struct SiteFrontEnd: FrontEnd {
     try await workers.forEach(changed, { page in scan(page) }, receive: { result.documents.append($0) })
     result.parsed = changed.count
     return result
+  }
+
+  /// Whether the file at `relative` (to the folder) is a page: HTML, not the facade's.
+  private func isPage(_ relative: String) -> Bool {
+    relative.lowercased().hasSuffix(".html") && !relative.hasPrefix(String(Self.facadeFolder.dropFirst()) + "/")
   }
 
   /// The first pass over one page: what it needs, without keeping the page.
@@ -261,6 +265,21 @@ public struct SiteFrontEnd: FrontEnd {
     next.files = emitted.stamps.filter { !pages.contains($0.key) }
     // A no-op run leaves it as it was: not even encoded again.
     if next != index || !FileSystem.isFile(indexPath) { try next.save(to: indexPath) }
+  }
+
+  public var snapshot: (path: String, context: String)? { (project.cache + "/site/snapshot.bin", "site\n" + context) }
+
+  /// Every page, and every folder of the site folder, where the build writes too (variants
+  /// beside their sources, rewritten pages): so the pages are listed again once those are
+  /// stamped, and a page the generator added meanwhile means no snapshot.
+  public func snapshotInputs(_ build: BuildOutcome<SitePageScan>) -> SnapshotInputs {
+    let pages = Set(build.documents.map(\.document.relativePath))
+    return SnapshotInputs(read: build.documents.map(\.document.path), outputFolders: FileSystem.folders(under: folder))
+    {
+      var listed = Set<String>()
+      FileSystem.walk(folder) { relative, _ in if isPage(relative) { listed.insert(relative) } }
+      return listed == pages
+    }
   }
 
   /// The post a page was made from, when the content folder has one at the page's path

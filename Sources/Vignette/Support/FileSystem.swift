@@ -63,6 +63,13 @@ public enum FileSystem {
     return result.sorted()
   }
 
+  /// `folder` and every folder under it (absolute paths; symlinked folders are not entered).
+  public static func folders(under folder: String) -> [String] {
+    var result: [String] = []
+    walk(folder, entered: { result.append($0.isEmpty ? folder : folder + "/" + $0) }, { _, _ in })
+    return result
+  }
+
   /// Every regular file under `folder` whose relative path `wanted` accepts, with its size and
   /// mtime, sorted by path: one `readdir` pass and one `fstatat` per wanted file.
   public static func stampedFiles(under folder: String, where wanted: (String) -> Bool) -> [(
@@ -79,12 +86,16 @@ public enum FileSystem {
   /// a regular file; symlinked folders are not entered, as `FileManager`'s enumerator does)
   /// and a function giving its stamp. Written on `opendir`/`readdir` with the entry types
   /// they report, rather than `FileManager.enumerator`, which builds URL objects and needs a
-  /// `stat` per entry. The stamp is read only when `visit` asks for it.
-  static func walk(_ folder: String, _ visit: (String, () -> FileStamp?) -> Void) {
+  /// `stat` per entry. The stamp is read only when `visit` asks for it. `entered` is called
+  /// with each folder it reads (`""` for `folder` itself).
+  static func walk(
+    _ folder: String, entered: (String) -> Void = { _ in }, _ visit: (String, () -> FileStamp?) -> Void
+  ) {
     var pending: [String] = [""]
     while let relative = pending.popLast() {
       guard let directory = opendir(relative.isEmpty ? folder : folder + "/" + relative) else { continue }
       defer { closedir(directory) }
+      entered(relative)
       let descriptor = dirfd(directory)
       while let entry = readdir(directory) {
         let name = withUnsafePointer(to: entry.pointee.d_name) {

@@ -64,6 +64,8 @@ public final class WatchSession: Sendable {
     siteMode = site
     var options = options
     options.checkOnly = false
+    // Each rebuild follows a change the watcher saw; the memo keeps what did not change.
+    options.usesSnapshot = false
     self.options = options
     configPath = FileSystem.canonical(options.configPath)
     // A root inside another is watched through it.

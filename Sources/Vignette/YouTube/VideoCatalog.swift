@@ -43,6 +43,9 @@ struct VideoCatalog {
     /// Whether `lockfile` should be written (it differs from the file and may replace it).
     var lockfileChanged = false
     var diagnostics: [Diagnostic] = []
+    /// Every video came from the lockfile and the cache, as the next build's would: nothing
+    /// looked up on the network or missed for want of it (a build snapshot can stand for it).
+    var settled = true
   }
 
   /// What became of one video.
@@ -55,6 +58,8 @@ struct VideoCatalog {
     var problem: String?
     /// Videos left without a poster because the network was unreachable or we are offline.
     var missedPoster = false
+    /// Taken from the lockfile and the cache alone.
+    var fromLockfile = false
     var warnings: [String] = []
   }
 
@@ -106,6 +111,7 @@ struct VideoCatalog {
           first.diagnostic(.warning, "video \(id): \(warning)"))
       }
       if result.missedPoster { missed.append(id) }
+      if !result.fromLockfile { outcome.settled = false }
       if result.missedPoster && result.entry == nil { unknown.append(id) }
       if let entry = result.entry { updated.videos[id] = entry }
       var video = Video(
@@ -157,11 +163,15 @@ struct VideoCatalog {
       // Recorded as refused: the same link and warning as the build that recorded it.
       result.unavailable = true
       result.problem = Self.unavailableProblem(status)
+      result.fromLockfile = true
       return result
     }
     if let poster = entry?.poster { result.posterFile = cachedPoster(id: id, poster) }
     let complete = entry?.origin == .oembed && (entry?.poster == nil || result.posterFile != nil)
-    if complete { return result }
+    if complete {
+      result.fromLockfile = true
+      return result
+    }
     if offline {
       result.missedPoster = true
       return result
