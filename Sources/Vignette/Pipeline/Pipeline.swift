@@ -46,6 +46,7 @@ public final class Pipeline: Sendable {
       }
       // Not as it was: gone before anything is written, in case the build stops half-way.
       snapshot.discard()
+      options.progress?(.stage("start"))
     }
     let threads = options.vipsThreads ?? 1
     try await RenderWorkers.runDetached { try VipsLibrary.start(threads: threads) }

@@ -189,6 +189,26 @@ import Testing
     #expect(!FileSystem.isFile(site.path(".vignette-cache/snapshot.bin")))
   }
 
+  /// Site mode: a page the generator writes again (as it was before Vignette rewrote it), or
+  /// a page it adds, is rewritten.
+  @Test func siteModeSeesPagesWrittenAgainOrAdded() async throws {
+    let site = try SiteBuildTests().site()
+    try await site.build()
+    try await Task.sleep(for: .milliseconds(250))
+    let full = try await site.build()
+    #expect(full.upToDate == nil && FileSystem.isFile(site.path(".vignette-cache/site/snapshot.bin")))
+    let answered = try await site.build()
+    #expect(answered.upToDate == true && answered.pages == 2 && answered.diagnostics == full.diagnostics)
+    let rewritten = try #require(site.read("public/posts/a/index.html"))
+
+    try site.write("public/posts/a/index.html", SiteBuildTests.post)
+    try site.write("public/b/index.html", "<p><img src=\"../images/wide.jpg\" alt=\"b\"></p>\n")
+    let report = try await buildSeeing(site, "a page written again and a page added")
+    #expect(report.pages == 3 && report.documentsWritten == 2)
+    #expect(site.read("public/posts/a/index.html") == rewritten)
+    #expect(site.read("public/b/index.html")?.contains("<picture") == true)
+  }
+
   @Test func aFileChangedCloseToTheBuildsStartIsRacy() throws {
     let site = try site()
     let snapshot = BuildSnapshot(path: site.path("snapshot.bin"), context: "c", root: site.root)
