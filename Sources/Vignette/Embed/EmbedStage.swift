@@ -29,7 +29,8 @@ struct Embedded: Sendable {
   /// documents' images first; posters by file.
   var sources: [String: SourceRequest] = [:]
   var diagnostics: [Diagnostic] = []
-  /// No video was looked up on the network or missed for want of it (`VideoCatalog.Outcome.settled`).
+  /// No video was looked up on the network or missed because it could not be reached
+  /// (`VideoCatalog.Outcome.settled`).
   var settled = true
 }
 

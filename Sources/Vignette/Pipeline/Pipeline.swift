@@ -129,11 +129,12 @@ public final class Pipeline: Sendable {
     report.documentsParsed = scanned.parsed
     if options.collectGarbage && !options.checkOnly { try collectGarbage(cache, live: inUse, into: &report) }
     report = finished(report, rendered: rendered, remote: remote, started: started)
-    // A build that depended on the network (a video looked up or missed, a failing remote
-    // cache) is no snapshot: the next one tries again.
+    // A build that depended on the network (a video looked up, or missed because YouTube
+    // could not be reached; a failing remote cache) is no snapshot: the next one tries again.
     if let snapshot, embedded.settled, remote?.warning == nil {
       var inputs = frontEnd.snapshotInputs(outcome)
-      inputs.read.append(project.lockfile)
+      // The posters kept in the cache: a poster added there changes what an offline build shows.
+      inputs.read += [project.lockfile, project.cache + "/posters"]
       inputs.read += outcome.images.values.map(\.source.file)
       // Only an optimisation: a snapshot that cannot be written leaves the next build to
       // run every stage.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Vips
 
 /// Site mode's front end: a post-build pass over a generator's output folder (`hugo &&
@@ -20,8 +21,10 @@ public struct SiteFrontEnd: FrontEnd {
   public let project: Project
   /// The configured base (`--base-url`, `baseURL`); pages tell their own otherwise.
   public let base: SiteBase?
-  /// What the last build left in `site/pages.json`.
-  let index: SiteIndex
+  /// What the last build left in `site/pages.json`, read when first needed: never by a build
+  /// the build snapshot answers, whose memory then does not grow with the number of pages.
+  var index: SiteIndex { stored.index }
+  private let stored: StoredIndex
 
   static let facadeFolder = "/vignette"
   var folder: String { project.output }
@@ -36,10 +39,30 @@ public struct SiteFrontEnd: FrontEnd {
     self.project = project
     self.base = base
     context = Checksum.sha256(EmitDigest.context(project) + "\nsite-base:" + String(reflecting: base))
-    var index = SiteIndex.load(from: project.cache + "/site/pages.json")
-    // The files Vignette wrote stay its own to remove whatever changed.
-    if index.context != context { index.pages = [:] }
-    self.index = index
+    stored = StoredIndex(path: project.cache + "/site/pages.json", context: context)
+  }
+
+  /// `site/pages.json`, loaded once, the first time it is asked for.
+  private final class StoredIndex: Sendable {
+    let path: String
+    let context: String
+    private let loaded = Mutex<SiteIndex?>(nil)
+
+    init(path: String, context: String) {
+      self.path = path
+      self.context = context
+    }
+
+    var index: SiteIndex {
+      loaded.withLock { loaded in
+        if let index = loaded { return index }
+        var index = SiteIndex.load(from: path)
+        // The files Vignette wrote stay its own to remove whatever changed.
+        if index.context != context { index.pages = [:] }
+        loaded = index
+        return index
+      }
+    }
   }
 
   public var layout: OutputLayout {

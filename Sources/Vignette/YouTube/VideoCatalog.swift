@@ -44,7 +44,8 @@ struct VideoCatalog {
     var lockfileChanged = false
     var diagnostics: [Diagnostic] = []
     /// Every video came from the lockfile and the cache, as the next build's would: nothing
-    /// looked up on the network or missed for want of it (a build snapshot can stand for it).
+    /// looked up on the network or missed because it could not be reached (offline, what they
+    /// lack stays missing), so a build snapshot can stand for this.
     var settled = true
   }
 
@@ -58,7 +59,7 @@ struct VideoCatalog {
     var problem: String?
     /// Videos left without a poster because the network was unreachable or we are offline.
     var missedPoster = false
-    /// Taken from the lockfile and the cache alone.
+    /// Taken from the lockfile and the cache alone (offline: also when they lack it).
     var fromLockfile = false
     var warnings: [String] = []
   }
@@ -173,7 +174,10 @@ struct VideoCatalog {
       return result
     }
     if offline {
+      // What the lockfile and cache lack stays missing until a build goes online, which
+      // is another context for a build snapshot.
       result.missedPoster = true
+      result.fromLockfile = true
       return result
     }
     do throws(OEmbedClient.Failure) {

@@ -165,6 +165,29 @@ import Testing
     #expect(report.diagnostics.map(\.file).contains("layouts/shortcodes/figure.html"))
   }
 
+  /// Offline, a video the lockfile knows without a poster stays so: answered by the snapshot,
+  /// with the same warning. Online, a YouTube that cannot be reached is tried again next time.
+  @Test func videosOfflineAreAnsweredButUnreachableOnesAreTriedAgain() async throws {
+    let site = try site()
+    try site.write("assets/posts/video.md", "# Video\n\n{{< youtube GBl2DSOL7bw >}}\n")
+    try site.write(
+      "vignette.lock.json",
+      #"{"version": 1, "videos": {"GBl2DSOL7bw": {"title": "A video", "author": "someone", "origin": "hand"}}}"#)
+    try site.config(#"{"images": {"widths": [160, 320], "formats": ["webp", "auto"]}, "youtube": {"offline": true}}"#)
+    let answered = try await snapshotted(site)
+    #expect(answered.videos == 1 && answered.diagnostics.contains { $0.message.contains("no poster for GBl2DSOL7bw") })
+
+    try site.config(
+      #"{"images": {"widths": [160, 320], "formats": ["webp", "auto"]}, "youtube": {"oembed": "http://127.0.0.1:9/oembed", "thumbnails": "http://127.0.0.1:9/vi"}}"#
+    )
+    try await site.build()
+    try await Task.sleep(for: .milliseconds(250))
+    let online = try await site.build()
+    #expect(online.diagnostics.contains { $0.message.contains("cannot reach") }, "\(online.diagnostics)")
+    #expect(!FileSystem.isFile(site.path(".vignette-cache/snapshot.bin")))
+    #expect(try await site.build().upToDate == nil)
+  }
+
   @Test func aDamagedSnapshotIsNone() async throws {
     let site = try site()
     try await snapshotted(site)
