@@ -133,10 +133,9 @@ struct Console {
     if r.onRemote > 0 { line += "; \(r.onRemote) already in the remote cache" }
     if let shard = r.shard {
       line = "Shard \(shard): " + line + "; \(r.otherShards) left to the other shards; no output written"
-    } else if r.upToDate == true {
-      line += "; up to date: every file as the last build left it, none read or written"
     } else if !checkOnly {
       line += "; \(r.written) files written, \(r.removed) removed"
+      if r.upToDate == true { line += " (up to date: every file as the last build left it)" }
     }
     if let removed = r.gcRemovedFiles, let freed = r.gcFreedBytes {
       line += "; gc freed \(bytes.string(fromByteCount: freed)) (\(removed) cache files)"
