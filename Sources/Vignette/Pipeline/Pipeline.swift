@@ -135,7 +135,8 @@ public final class Pipeline: Sendable {
       var inputs = frontEnd.snapshotInputs(outcome)
       // The posters kept in the cache: a poster added there changes what an offline build shows.
       inputs.read += [project.lockfile, project.cache + "/posters"]
-      inputs.read += outcome.images.values.map(\.source.file)
+      // Every image source, also one that failed: a picture mended in place is seen.
+      inputs.read += embedded.sources.values.map(\.file)
       // Only an optimisation: a snapshot that cannot be written leaves the next build to
       // run every stage.
       try? snapshot.record(
