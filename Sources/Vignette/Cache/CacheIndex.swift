@@ -5,19 +5,30 @@ import Synchronization
 /// the binary form of `CacheRecord`: loaded whole when made, written whole and atomically by
 /// `save` when something changed. The file carries a context: a file made in another context
 /// (other settings, another Vignette binary) loads empty, as does a missing or damaged one.
+/// Each entry's bytes and the keys' order are kept from one `save` to the next, so an index
+/// kept across builds (watch mode) encodes again only the entries that changed.
 final class CacheIndex<Entry: CacheRecord & Sendable & Equatable>: Sendable {
   /// The first bytes of the file: its format and version.
   private static var magic: String { "vignette-index-2" }
 
   private let path: String
   private let context: String
-  private let state: Mutex<(entries: [String: Entry], changed: Bool)>
+  private struct State {
+    var entries: [String: Entry]
+    var changed = false
+    /// The bytes of entries as last saved, by key.
+    var encoded: [String: [UInt8]] = [:]
+    /// The keys in order as last saved; nil once a key was added or removed.
+    var order: [String]?
+  }
+
+  private let state: Mutex<State>
 
   init(path: String, context: String) {
     self.path = path
     self.context = context
     let entries = FileManager.default.contents(atPath: path).flatMap { try? Self.decode(Array($0), context: context) }
-    state = Mutex((entries ?? [:], false))
+    state = Mutex(State(entries: entries ?? [:]))
   }
 
   /// The entries of `bytes`; nil when they were made in another context. The file is its
@@ -47,8 +58,11 @@ final class CacheIndex<Entry: CacheRecord & Sendable & Equatable>: Sendable {
   /// Records `entry` for `key` (forgets the key when nil).
   func set(_ key: String, _ entry: Entry?) {
     state.withLock { state in
-      guard state.entries[key] != entry else { return }
+      let old = state.entries[key]
+      guard old != entry else { return }
+      if (old == nil) != (entry == nil) { state.order = nil }
       state.entries[key] = entry
+      state.encoded[key] = nil
       state.changed = true
     }
   }
@@ -56,9 +70,11 @@ final class CacheIndex<Entry: CacheRecord & Sendable & Equatable>: Sendable {
   /// Drops the entries whose keys are not in `keys` (documents deleted or renamed).
   func retain(_ keys: Set<String>) {
     state.withLock { state in
-      let before = state.entries.count
+      guard state.entries.keys.contains(where: { !keys.contains($0) }) else { return }
       state.entries = state.entries.filter { keys.contains($0.key) }
-      if state.entries.count != before { state.changed = true }
+      state.encoded = state.encoded.filter { keys.contains($0.key) }
+      state.order = nil
+      state.changed = true
     }
   }
 
@@ -69,9 +85,18 @@ final class CacheIndex<Entry: CacheRecord & Sendable & Equatable>: Sendable {
       var body = CacheRecordWriter()
       body.string(context)
       body.int(state.entries.count)
-      for (key, entry) in state.entries.sorted(by: { $0.key < $1.key }) {
+      let order = state.order ?? state.entries.keys.sorted()
+      state.order = order
+      for key in order {
         body.string(key)
-        body.record(entry)
+        if let bytes = state.encoded[key] {
+          body.raw(bytes)
+        } else if let entry = state.entries[key] {
+          var record = CacheRecordWriter()
+          record.record(entry)
+          body.raw(record.bytes)
+          state.encoded[key] = record.bytes
+        }
       }
       var file = CacheRecordWriter()
       file.string(Self.magic)

@@ -59,6 +59,9 @@ struct CacheRecordWriter {
   }
 
   mutating func record(_ value: some CacheRecord) { value.write(to: &self) }
+
+  /// What another writer wrote, as it wrote it (a record encoded once and kept).
+  mutating func raw(_ other: [UInt8]) { bytes += other }
 }
 
 /// Reads values back in the order a `CacheRecordWriter` wrote them; any malformed or

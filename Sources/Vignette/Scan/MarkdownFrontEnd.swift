@@ -26,9 +26,7 @@ public struct MarkdownFrontEnd: FrontEnd {
     let cache =
       memo?.scanCache(folder: project.cache, context: context)
       ?? ScanCache(folder: project.cache, context: context)
-    let files = FileSystem.files(under: project.content).filter {
-      Self.extensions.contains(($0 as NSString).pathExtension.lowercased())
-    }
+    let files = FileSystem.files(under: project.content).filter(Self.isPost)
     scans.set(cache, files: files)
     var found: [String: Scanned] = [:]
     found.reserveCapacity(files.count)
@@ -90,6 +88,14 @@ public struct MarkdownFrontEnd: FrontEnd {
     inputs.outputFolders =
       [project.output] + Emitter.ownedFolders.flatMap { FileSystem.folders(under: project.output + "/" + $0) }
     return inputs
+  }
+
+  /// Whether the file at `relative` is a post, by its extension. Split with Swift's string
+  /// operations: `NSString.pathExtension` cost a rebuild of a large site more than the walk.
+  static func isPost(_ relative: String) -> Bool {
+    let name = relative.lastIndex(of: "/").map { relative[relative.index(after: $0)...] } ?? relative[...]
+    guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
+    return extensions.contains(name[name.index(after: dot)...].lowercased())
   }
 
   private enum Scanned: Sendable {

@@ -30,40 +30,65 @@ public struct Reference: Sendable, Hashable, Codable {
 /// needs.
 public struct ScannedPost: ScannedDocument {
   /// Absolute path of the post.
-  public var path: String
+  public var path: String { storage.path }
   /// Path relative to the content folder (what the output mirrors).
-  public var relativePath: String
-  public var source: SourceText
+  public var relativePath: String { storage.relativePath }
+  public var source: SourceText { storage.source }
   /// SHA-256 of the post's bytes.
-  public var digest: String
+  public var digest: String { storage.digest }
   /// Offset where the markdown body starts (after the front matter).
-  public var bodyStart: Int
-  public var references: [Reference]
-  public var diagnostics: [Diagnostic]
+  public var bodyStart: Int { storage.bodyStart }
+  public var references: [Reference] { storage.references }
+  public var diagnostics: [Diagnostic] { storage.diagnostics }
   /// Hugo's `.Ordinal` of each top-level shortcode, by the offset of its tag.
-  public var shortcodeOrdinals: [Int: Int]
-  private let parsed: ParsedText
+  public var shortcodeOrdinals: [Int: Int] { storage.shortcodeOrdinals }
+  /// Everything in one object, so that a copy (each stage hands every post on, several
+  /// times) is one retain rather than one per field: in a rebuild of a large site that
+  /// makes one post again, copying posts cost more than the rest of the resolve stage.
+  private let storage: Storage
+
+  private final class Storage: Sendable {
+    let path: String
+    let relativePath: String
+    let source: SourceText
+    let digest: String
+    let bodyStart: Int
+    let references: [Reference]
+    let diagnostics: [Diagnostic]
+    let shortcodeOrdinals: [Int: Int]
+    let parsed: ParsedText
+
+    init(
+      path: String, relativePath: String, source: SourceText, digest: String, bodyStart: Int,
+      references: [Reference], diagnostics: [Diagnostic], shortcodeOrdinals: [Int: Int], parsed: ParsedText
+    ) {
+      self.path = path
+      self.relativePath = relativePath
+      self.source = source
+      self.digest = digest
+      self.bodyStart = bodyStart
+      self.references = references
+      self.diagnostics = diagnostics
+      self.shortcodeOrdinals = shortcodeOrdinals
+      self.parsed = parsed
+    }
+  }
 
   init(
     path: String, relativePath: String, source: SourceText, digest: String, bodyStart: Int,
     references: [Reference], diagnostics: [Diagnostic], shortcodeOrdinals: [Int: Int],
     parsed: (frontMatter: FrontMatter?, tokens: [ShortcodeToken])? = nil
   ) {
-    self.path = path
-    self.relativePath = relativePath
-    self.source = source
-    self.digest = digest
-    self.bodyStart = bodyStart
-    self.references = references
-    self.diagnostics = diagnostics
-    self.shortcodeOrdinals = shortcodeOrdinals
-    self.parsed = ParsedText(source: source, bodyStart: bodyStart, parsed: parsed)
+    storage = Storage(
+      path: path, relativePath: relativePath, source: source, digest: digest, bodyStart: bodyStart,
+      references: references, diagnostics: diagnostics, shortcodeOrdinals: shortcodeOrdinals,
+      parsed: ParsedText(source: source, bodyStart: bodyStart, parsed: parsed))
   }
 
   /// The front matter, when the post has one.
-  public var frontMatter: FrontMatter? { parsed.value.frontMatter }
+  public var frontMatter: FrontMatter? { storage.parsed.value.frontMatter }
   /// Every shortcode tag of the body, as Hugo's lexer finds them.
-  public var tokens: [ShortcodeToken] { parsed.value.tokens }
+  public var tokens: [ShortcodeToken] { storage.parsed.value.tokens }
 }
 
 /// The front matter and shortcode tokens of a post, parsed from its text at most once, when
