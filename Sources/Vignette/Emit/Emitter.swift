@@ -89,9 +89,16 @@ final class Emitter {
   /// Removes what no longer belongs (or, in check mode, lists it), apart from the files that
   /// `stillNamed` says outputs the build did not remake still point at: those stay, and
   /// stay recorded as Vignette's, so a later build removes them once nothing names them.
-  func finish(stillNamed: ([String]) -> Set<String> = { _ in [] }) throws {
+  /// `previous` (watch mode) is every file the previous build of this session produced: then
+  /// those the build no longer produces are removed without walking the owned folders, which
+  /// nothing else is meant to write (the next `vignette build` removes anything else).
+  func finish(stillNamed: ([String]) -> Set<String> = { _ in [] }, previous: Set<String>? = nil) throws {
     var stale: [String] = []
     switch layout.owned {
+    case .folders(let folders) where previous != nil:
+      stale = previous!.filter { path in
+        !expected.contains(path) && folders.contains { path.hasPrefix($0) && path.dropFirst($0.count).first == "/" }
+      }
     case .folders(let folders):
       // One `readdir` pass, no `stat` and no sort: only what the build did not produce.
       for folder in folders {

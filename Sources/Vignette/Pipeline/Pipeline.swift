@@ -191,16 +191,19 @@ public final class Pipeline: Sendable {
   }
 
   /// The resolve stage, on the render threads in batches (a target is looked up once per
-  /// build, so most references cost a dictionary look-up), in the documents' order.
+  /// build, so most references cost a dictionary look-up), in the documents' order; watch
+  /// mode's memo keeps the resolutions nothing reported since could change.
   private func resolve<F: FrontEnd>(_ documents: [F.Document], frontEnd: F, workers: RenderWorkers) async throws
     -> [ResolvedDocument<F.Document>]
   {
     let resolver = ReferenceResolver(project: project)
-    var resolved = [ResolvedDocument<F.Document>?](repeating: nil, count: documents.count)
-    try await workers.forEach(workers.batches(Array(documents.indices))) { batch in
+    var resolved = memo?.resolutions(of: documents) ?? Array(repeating: nil, count: documents.count)
+    let unknown = documents.indices.filter { resolved[$0] == nil }
+    try await workers.forEach(workers.batches(unknown)) { batch in
       batch.map { ($0, frontEnd.resolve(documents[$0], with: resolver)) }
     } receive: { batch in
       for (index, document) in batch { resolved[index] = document }
+      memo?.keep(batch.map(\.1))
     }
     return resolved.compactMap { $0 }
   }
@@ -427,7 +430,11 @@ public final class Pipeline: Sendable {
         index.remember(EmitIndex.site, digest: siteDigest, outputs: siteOutputs, outputFolder: project.output)
       }
     }
-    try emitter.finish(stillNamed: frontEnd.stillNamed)
+    // What the previous build of this session produced, taken so that a build that fails
+    // before it is done leaves none and the next one walks the output folder.
+    let previous = options.checkOnly ? nil : memo?.takeOutputs(folder: project.output)
+    try emitter.finish(stillNamed: frontEnd.stillNamed, previous: previous)
+    if !options.checkOnly { memo?.keepOutputs(emitter.expected, folder: project.output) }
     if !options.checkOnly {
       try cache.save()
       try index?.save()

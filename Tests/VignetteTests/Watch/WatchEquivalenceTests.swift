@@ -61,7 +61,7 @@ struct WatchEquivalenceTests {
     }
   }
 
-  @Test("after a post edit, an image replaced, a post added and one deleted, the output is a fresh build's")
+  @Test("after a post edit, images replaced, added and deleted, posts added and deleted, the output is a fresh build's")
   func sameAsFreshBuild() async throws {
     let site = try makeSite(posts: 120)
     let watch = try WatchSessionTests.Running(site)
@@ -77,6 +77,12 @@ struct WatchEquivalenceTests {
       to: URL(fileURLWithPath: temporary))
     #expect(rename(temporary, site.path("assets/images/c.png")) == 0)
     try await expectOutput(of: site, try await freshOutput(of: site), "an image replaced")
+
+    // The picture some posts miss appears (every reference to it now resolves), and one
+    // that others show goes.
+    try site.image("assets/images/gone.png", width: 30, height: 20)
+    try site.remove("assets/images/b.jpg")
+    try await expectOutput(of: site, try await freshOutput(of: site), "an image added and one deleted")
 
     // A post added, another deleted, then the first edited back.
     try site.write("assets/posts/new/added.md", Self.post(1, extra: "Added."))
