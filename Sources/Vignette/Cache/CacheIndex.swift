@@ -27,24 +27,18 @@ final class CacheIndex<Entry: CacheRecord & Sendable & Equatable>: Sendable {
   init(path: String, context: String) {
     self.path = path
     self.context = context
-    let entries = FileManager.default.contents(atPath: path).flatMap { try? Self.decode(Array($0), context: context) }
+    let entries = CheckedRecordFile.read(path, magic: Self.magic, context: context).flatMap {
+      var reader = $0
+      return try? Self.decode(&reader)
+    }
     state = Mutex(State(entries: entries ?? [:]))
   }
 
-  /// The entries of `bytes`; nil when they were made in another context. The file is its
-  /// format, the SHA-256 of the rest (so that damage which still parses is not taken for
-  /// entries), then the context and the entries.
-  private static func decode(_ bytes: [UInt8], context: String) throws -> [String: Entry]? {
-    var header = CacheRecordReader(bytes)
-    guard try header.string() == magic else { return nil }
-    let checksum = try header.string()
-    let body = Array(bytes[header.offset...])
-    guard body.withUnsafeBytes({ Checksum.sha256($0) }) == checksum else { throw CacheRecordReader.Damaged() }
-    var reader = CacheRecordReader(body)
-    guard try reader.string() == context else { return nil }
+  /// The entries a `CheckedRecordFile` holds after its context.
+  private static func decode(_ reader: inout CacheRecordReader) throws -> [String: Entry] {
     let count = try reader.int()
     var entries: [String: Entry] = [:]
-    entries.reserveCapacity(max(0, min(count, bytes.count)))
+    entries.reserveCapacity(max(0, min(count, reader.remaining)))
     for _ in 0..<max(0, count) {
       let key = try reader.string()
       entries[key] = try reader.record(Entry.self)
@@ -82,26 +76,22 @@ final class CacheIndex<Entry: CacheRecord & Sendable & Equatable>: Sendable {
   func save() throws {
     try state.withLock { state in
       guard state.changed else { return }
-      var body = CacheRecordWriter()
-      body.string(context)
-      body.int(state.entries.count)
-      let order = state.order ?? state.entries.keys.sorted()
-      state.order = order
-      for key in order {
-        body.string(key)
-        if let bytes = state.encoded[key] {
-          body.raw(bytes)
-        } else if let entry = state.entries[key] {
-          var record = CacheRecordWriter()
-          record.record(entry)
-          body.raw(record.bytes)
-          state.encoded[key] = record.bytes
+      try CheckedRecordFile.write(path, magic: Self.magic, context: context) { body in
+        body.int(state.entries.count)
+        let order = state.order ?? state.entries.keys.sorted()
+        state.order = order
+        for key in order {
+          body.string(key)
+          if let bytes = state.encoded[key] {
+            body.raw(bytes)
+          } else if let entry = state.entries[key] {
+            var record = CacheRecordWriter()
+            record.record(entry)
+            body.raw(record.bytes)
+            state.encoded[key] = record.bytes
+          }
         }
       }
-      var file = CacheRecordWriter()
-      file.string(Self.magic)
-      file.string(body.bytes.withUnsafeBytes { Checksum.sha256($0) })
-      try FileSystem.writeAtomically(Data(file.bytes + body.bytes), to: path)
       state.changed = false
     }
   }

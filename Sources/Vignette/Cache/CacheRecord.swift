@@ -77,6 +77,8 @@ struct CacheRecordReader {
   var isAtEnd: Bool { index == bytes.count }
   /// How many bytes have been read.
   var offset: Int { index }
+  /// How many bytes are left to read.
+  var remaining: Int { bytes.count - index }
 
   mutating func int() throws -> Int {
     var result: UInt64 = 0
@@ -143,6 +145,53 @@ struct CacheRecordReader {
   mutating func rawValue<T: RawRepresentable>(_ type: T.Type = T.self) throws -> T where T.RawValue == String {
     guard let value = T(rawValue: try string()) else { throw Damaged() }
     return value
+  }
+}
+
+/// A cache file in the binary form: its format, the SHA-256 of the rest (so that damage which
+/// still parses is never taken for records), then the context it was made in and its records.
+enum CheckedRecordFile {
+  /// A reader over the records of the file at `path`, when it is of format `magic`, intact
+  /// and made in `context`; nil when it is missing, damaged or another's.
+  static func read(_ path: String, magic: String, context: String) -> CacheRecordReader? {
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    let bytes = [UInt8](data)
+    var header = CacheRecordReader(bytes)
+    guard (try? header.string()) == magic, let checksum = try? header.string() else { return nil }
+    let body = Array(bytes[header.offset...])
+    guard body.withUnsafeBytes({ Checksum.sha256($0) }) == checksum else { return nil }
+    var reader = CacheRecordReader(body)
+    guard (try? reader.string()) == context else { return nil }
+    return reader
+  }
+
+  /// Writes the records `write` appends as the file at `path`, atomically.
+  static func write(
+    _ path: String, magic: String, context: String, _ write: (inout CacheRecordWriter) throws -> Void
+  ) throws {
+    var body = CacheRecordWriter()
+    body.string(context)
+    try write(&body)
+    var file = CacheRecordWriter()
+    file.string(magic)
+    file.string(body.bytes.withUnsafeBytes { Checksum.sha256($0) })
+    _ = try FileSystem.writeAtomically(Data(file.bytes + body.bytes), to: path)
+  }
+}
+
+extension FullStamp: CacheRecord {
+  init(from reader: inout CacheRecordReader) throws {
+    self.init(
+      size: try reader.int64(), modified: try reader.int64(), changed: try reader.int64(),
+      inode: UInt64(bitPattern: try reader.int64()), device: UInt64(bitPattern: try reader.int64()))
+  }
+
+  func write(to writer: inout CacheRecordWriter) {
+    writer.int64(size)
+    writer.int64(modified)
+    writer.int64(changed)
+    writer.int64(Int64(bitPattern: inode))
+    writer.int64(Int64(bitPattern: device))
   }
 }
 

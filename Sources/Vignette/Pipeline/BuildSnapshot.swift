@@ -101,16 +101,8 @@ struct BuildSnapshot {
   /// The stored build, when the file is a snapshot of this context and every path in it
   /// still has the stamp it had; nil otherwise (and when there is none).
   func replay() -> Stored? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
-    let bytes = [UInt8](data)
+    guard var reader = CheckedRecordFile.read(path, magic: Self.magic, context: context) else { return nil }
     do {
-      var header = CacheRecordReader(bytes)
-      guard try header.string() == Self.magic else { return nil }
-      let checksum = try header.string()
-      let body = bytes[header.offset...]
-      guard body.withUnsafeBytes({ Checksum.sha256($0) }) == checksum else { return nil }
-      var reader = CacheRecordReader(Array(body))
-      guard try reader.string() == context else { return nil }
       let report = try JSONDecoder().decode(BuildReport.self, from: Data(try reader.string().utf8))
       let kinds = Set(try reader.array { try $0.rawValue(Reference.Kind.self) })
       guard try stillStamped(&reader), reader.isAtEnd else { return nil }
@@ -136,11 +128,7 @@ struct BuildSnapshot {
       guard shared >= 0, shared <= path.count else { throw CacheRecordReader.Damaged() }
       path.removeSubrange(shared...)
       try reader.rawBytes { path.append(contentsOf: $0) }
-      let stored = try reader.optional { reader in
-        FullStamp(
-          size: try reader.int64(), modified: try reader.int64(), changed: try reader.int64(),
-          inode: UInt64(bitPattern: try reader.int64()), device: UInt64(bitPattern: try reader.int64()))
-      }
+      let stored = try reader.optional { try $0.record(FullStamp.self) }
       cPath.removeAll(keepingCapacity: true)
       if path.first != UInt8(ascii: "/") { cPath.append(contentsOf: prefix) }
       cPath.append(contentsOf: path)
@@ -174,34 +162,25 @@ struct BuildSnapshot {
       guard let stamp = settledStamp(of: file, started: started, written: written) else { return }
       stamps.updateValue(stamp, forKey: file)
     }
-    var body = CacheRecordWriter()
-    body.string(context)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    body.string(String(decoding: try encoder.encode(stored.report), as: UTF8.self))
-    body.array(stored.kinds.map(\.rawValue).sorted()) { $0.string($1) }
+    let report = String(decoding: try encoder.encode(stored.report), as: UTF8.self)
     let entries = stamps.map { (stored: Array(relative($0.key).utf8), stamp: $0.value) }.sorted {
       $0.stored.lexicographicallyPrecedes($1.stored)
     }
-    body.int(entries.count)
-    var previous: [UInt8] = []
-    for entry in entries {
-      let shared = zip(previous, entry.stored).prefix { $0 == $1 }.count
-      body.int(shared)
-      body.rawBytes(entry.stored[shared...])
-      body.optional(entry.stamp) { writer, stamp in
-        writer.int64(stamp.size)
-        writer.int64(stamp.modified)
-        writer.int64(stamp.changed)
-        writer.int64(Int64(bitPattern: stamp.inode))
-        writer.int64(Int64(bitPattern: stamp.device))
+    try CheckedRecordFile.write(path, magic: Self.magic, context: context) { body in
+      body.string(report)
+      body.array(stored.kinds.map(\.rawValue).sorted()) { $0.string($1) }
+      body.int(entries.count)
+      var previous: [UInt8] = []
+      for entry in entries {
+        let shared = zip(previous, entry.stored).prefix { $0 == $1 }.count
+        body.int(shared)
+        body.rawBytes(entry.stored[shared...])
+        body.optional(entry.stamp) { $0.record($1) }
+        previous = entry.stored
       }
-      previous = entry.stored
     }
-    var file = CacheRecordWriter()
-    file.string(Self.magic)
-    file.string(body.bytes.withUnsafeBytes { Checksum.sha256($0) })
-    _ = try FileSystem.writeAtomically(Data(file.bytes + body.bytes), to: path)
   }
 
   /// The stamp to keep for `file`: the one taken right after this build wrote it, else its
