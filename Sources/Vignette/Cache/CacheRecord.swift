@@ -3,6 +3,7 @@
 // front. Written by hand rather than with `JSONDecoder` or swift-protobuf: a no-op build of
 // 2,500 posts spent 37% of its CPU decoding those files as JSON through Codable (`perf record
 // -g`), and swift-protobuf would bring a code generator for a handful of flat records.
+import Crypto
 import Foundation
 
 /// A value the cache stores in its binary index files.
@@ -13,7 +14,23 @@ protocol CacheRecord {
 
 /// Appends values to a byte buffer.
 struct CacheRecordWriter {
+  /// What was written; for a writer made with `spill`, what was written since it last took
+  /// the bytes.
   private(set) var bytes: [UInt8] = []
+  /// Takes the buffer whenever it holds 64 KiB (and empties it): a file written as it is
+  /// encoded (`CheckedRecordFile.write`) is never held whole.
+  private let spill: ((inout [UInt8]) -> Void)?
+
+  init() { spill = nil }
+
+  init(spill: @escaping (inout [UInt8]) -> Void) { self.spill = spill }
+
+  private mutating func spillIfFull() {
+    if let spill, bytes.count >= 1 << 16 { spill(&bytes) }
+  }
+
+  /// Hands what is left to `spill`.
+  mutating func flush() { spill?(&bytes) }
 
   mutating func int(_ value: Int) {
     // Zig-zag, then seven bits a byte, low bits first.
@@ -23,6 +40,7 @@ struct CacheRecordWriter {
       rest >>= 7
     }
     bytes.append(UInt8(rest))
+    spillIfFull()
   }
 
   mutating func int64(_ value: Int64) { int(Int(value)) }
@@ -35,12 +53,14 @@ struct CacheRecordWriter {
       int(utf8.count)
       bytes.append(contentsOf: utf8)
     }
+    spillIfFull()
   }
 
   /// Bytes with their count in front (a string's form, for bytes that need not be one).
   mutating func rawBytes(_ value: some Collection<UInt8>) {
     int(value.count)
     bytes.append(contentsOf: value)
+    spillIfFull()
   }
 
   mutating func optional<T>(_ value: T?, _ write: (inout Self, T) -> Void) {
@@ -61,7 +81,10 @@ struct CacheRecordWriter {
   mutating func record(_ value: some CacheRecord) { value.write(to: &self) }
 
   /// What another writer wrote, as it wrote it (a record encoded once and kept).
-  mutating func raw(_ other: [UInt8]) { bytes += other }
+  mutating func raw(_ other: [UInt8]) {
+    bytes += other
+    spillIfFull()
+  }
 }
 
 /// Reads values back in the order a `CacheRecordWriter` wrote them; any malformed or
@@ -165,17 +188,76 @@ enum CheckedRecordFile {
     return reader
   }
 
-  /// Writes the records `write` appends as the file at `path`, atomically.
+  /// Writes the records `write` appends as the file at `path`, atomically, as they are
+  /// encoded: a temporary file gets the body 64 KiB at a time while it is hashed, then the
+  /// checksum goes into the room left for it in the header. When the file there already has
+  /// these bytes (compared as they are written) it is left alone.
   static func write(
     _ path: String, magic: String, context: String, _ write: (inout CacheRecordWriter) throws -> Void
   ) throws {
-    var body = CacheRecordWriter()
-    body.string(context)
-    try write(&body)
-    var file = CacheRecordWriter()
-    file.string(magic)
-    file.string(body.bytes.withUnsafeBytes { Checksum.sha256($0) })
-    _ = try FileSystem.writeAtomically(Data(file.bytes + body.bytes), to: path)
+    var header = CacheRecordWriter()
+    header.string(magic)
+    // A hex SHA-256 is 64 characters: the same length as the one written at the end.
+    header.string(String(repeating: "0", count: 64))
+    try FileSystem.replaceAtomically(path) { handle in
+      try handle.write(contentsOf: header.bytes)
+      let sink = BodySink(handle: handle, existing: path, headerSize: header.bytes.count)
+      var body = CacheRecordWriter { sink.take(&$0) }
+      body.string(context)
+      try write(&body)
+      body.flush()
+      let checksum = try sink.finish()
+      var final = CacheRecordWriter()
+      final.string(magic)
+      final.string(checksum)
+      if sink.same && sink.existingHeader == final.bytes { return false }
+      try handle.seek(toOffset: 0)
+      try handle.write(contentsOf: final.bytes)
+      return true
+    }
+  }
+
+  /// Where `write` puts the body: the temporary file, the running checksum, and the
+  /// comparison with the body of the file already there.
+  private final class BodySink {
+    let handle: FileHandle
+    var digest = SHA256()
+    var failure: (any Error)?
+    let existing: FileHandle?
+    /// The header of the file already there (as long as the new one).
+    let existingHeader: [UInt8]
+    /// Whether every byte so far is the existing file's.
+    var same: Bool
+
+    init(handle: FileHandle, existing path: String, headerSize: Int) {
+      self.handle = handle
+      existing = FileHandle(forReadingAtPath: path)
+      existingHeader = (try? existing?.read(upToCount: headerSize)).flatMap { $0 }.map { [UInt8]($0) } ?? []
+      same = existingHeader.count == headerSize
+    }
+
+    func take(_ bytes: inout [UInt8]) {
+      guard failure == nil, !bytes.isEmpty else { return }
+      digest.update(data: bytes)
+      do {
+        try handle.write(contentsOf: bytes)
+      } catch {
+        failure = error
+      }
+      if same, let existing {
+        let old = (try? existing.read(upToCount: bytes.count)) ?? nil
+        same = old.map { $0.elementsEqual(bytes) } ?? false
+      }
+      bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// The hex checksum of the body; throws what writing it threw.
+    func finish() throws -> String {
+      if let failure { throw failure }
+      if same, let existing { same = ((try? existing.read(upToCount: 1)) ?? nil)?.isEmpty ?? true }
+      try? existing?.close()
+      return Checksum.hex(digest.finalize())
+    }
   }
 }
 

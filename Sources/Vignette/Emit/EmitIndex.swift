@@ -12,7 +12,7 @@ import Vips
 /// (`verified`); an output edited by hand while it watches is written again when its post
 /// changes, or by the next `vignette build`. Only front ends
 /// that give a document's input digest (`FrontEnd.inputDigest`, markdown mode) use it; site
-/// mode keeps its own index of pages (`site/pages.json`).
+/// mode keeps its own index of pages (`site/pages.bin`).
 final class EmitIndex: Sendable {
   struct Entry: CacheRecord, Sendable, Equatable {
     var digest: String
@@ -155,7 +155,13 @@ enum EmitDigest {
       append(rendered.image, to: &text)
     }
     for (id, file) in build.posters.sorted(by: { $0.key < $1.key }) { text += "\nposter:" + id + "|" + file }
+    // Hashed as it goes: the text of a large site's references is megabytes.
+    var digest = Checksum.Running()
     for document in build.documents {
+      if text.utf8.count >= 1 << 14 {
+        digest.add(text)
+        text = ""
+      }
       let paths = frontEnd.outputPaths(of: document.document)
       text += "\ndocument:" + document.document.path + "|" + paths.output + "|" + paths.html
       for item in document.references {
@@ -166,7 +172,8 @@ enum EmitDigest {
       }
     }
     for video in build.videos.values.sorted(by: { $0.id < $1.id }) { append(video, to: &text) }
-    return Checksum.sha256(text)
+    digest.add(text)
+    return digest.hex
   }
 
   private static func append(_ item: ReferenceOutcome, to text: inout String) {

@@ -128,6 +128,17 @@ extension Manifest {
     _ build: BuildOutcome<F.Document>, frontEnd: F, display: (String) -> String, basePath: String,
     pieces: SitePieces
   ) throws -> Data {
+    var bytes: [UInt8] = []
+    try write(build, frontEnd: frontEnd, display: display, basePath: basePath, pieces: pieces) { bytes += $0 }
+    return Data(bytes)
+  }
+
+  /// The same bytes, handed to `output` a piece at a time: each document's entry is encoded
+  /// as it is written, so a site of any size never has its whole manifest in memory.
+  static func write<F: FrontEnd>(
+    _ build: BuildOutcome<F.Document>, frontEnd: F, display: (String) -> String, basePath: String,
+    pieces: SitePieces, to output: ([UInt8]) throws -> Void
+  ) throws {
     let layout = frontEnd.layout
     let encoder = PrettyJSON.encoder()
     let images = try Self.images(of: build).compactMap { key, rendered in
@@ -138,22 +149,27 @@ extension Manifest {
         return SitePieces.Piece(key: key, bytes: try PrettyJSON.element(image, depth: 2, with: encoder))
       }?.bytes
     }
-    let posts = try build.documents.compactMap { outcome in
-      try pieces.document(.manifestPost, outcome.document.relativePath) {
+    // The members in `.sortedKeys` order.
+    try output(Array("{\n  \"images\" : ".utf8))
+    try output(PrettyJSON.array(images, depth: 1))
+    try output(Array(",\n  \"posts\" : ".utf8))
+    try output(PrettyJSON.open)
+    var first = true
+    for outcome in build.documents {
+      let piece = try pieces.document(.manifestPost, outcome.document.relativePath) {
         let post = Post(outcome, paths: frontEnd.outputPaths(of: outcome.document), display: display)
         return SitePieces.Piece(key: "", bytes: try PrettyJSON.element(post, depth: 2, with: encoder))
-      }?.bytes
+      }
+      guard let piece else { continue }
+      if !first { try output(PrettyJSON.separator) }
+      first = false
+      try output(piece.bytes)
     }
-    // The members in `.sortedKeys` order.
-    var bytes: [UInt8] = Array("{\n  \"images\" : ".utf8)
-    bytes += PrettyJSON.array(images, depth: 1)
-    bytes += Array(",\n  \"posts\" : ".utf8)
-    bytes += PrettyJSON.array(posts, depth: 1)
-    bytes += Array(",\n  \"version\" : \(Manifest().version),\n".utf8)
-    bytes += try PrettyJSON.member(
-      "videos", Self.videos(of: build, basePath: basePath, layout: layout), depth: 1, with: encoder)
-    bytes += Array("\n}\n".utf8)
-    return Data(bytes)
+    try output(PrettyJSON.close(depth: 1))
+    try output(Array(",\n  \"version\" : \(Manifest().version),\n".utf8))
+    try output(
+      PrettyJSON.member("videos", Self.videos(of: build, basePath: basePath, layout: layout), depth: 1, with: encoder))
+    try output(Array("\n}\n".utf8))
   }
 }
 

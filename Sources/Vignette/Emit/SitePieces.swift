@@ -128,6 +128,12 @@ enum PrettyJSON {
     return container(open: 0x7B, close: 0x7D, sorted.map(\.bytes), depth: depth)
   }
 
+  /// An array written a piece at a time, with the bytes `array(_:depth:)` gives for the
+  /// same elements: `open`, then `separator` between elements, then `close(depth:)`.
+  static let open: [UInt8] = [0x5B, 0x0A]
+  static let separator: [UInt8] = [0x2C, 0x0A]
+  static func close(depth: Int) -> [UInt8] { [0x0A] + [UInt8](repeating: 0x20, count: 2 * depth) + [0x5D] }
+
   private static func container(open: UInt8, close: UInt8, _ items: [[UInt8]], depth: Int) -> [UInt8] {
     var bytes: [UInt8] = [open, 0x0A]
     bytes.reserveCapacity(items.reduce(2 * depth + 4) { $0 + $1.count + 2 })

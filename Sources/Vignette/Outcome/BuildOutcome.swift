@@ -11,26 +11,66 @@ public struct ReferenceOutcome: Sendable, Hashable {
   /// Why the status is not `ok`.
   public var message: String?
   /// The rendered image, for an `ok` image reference.
-  public var image: RenderedImage?
+  public var image: RenderedImage? {
+    get { if case .image(let image) = shown { image } else { nil } }
+    set { shown = newValue.map(Shown.image) }
+  }
   /// The video with its poster, for a video reference.
-  public var video: Video?
+  public var video: Video? {
+    get { if case .video(let video) = shown { video } else { nil } }
+    set { shown = newValue.map(Shown.video) }
+  }
+  /// The image or the video, behind one pointer: a build holds an outcome for every
+  /// reference of the site at once, and both are large values.
+  private var shown: Shown?
+
+  private indirect enum Shown: Sendable, Hashable {
+    case image(RenderedImage)
+    case video(Video)
+  }
+
+  init(
+    reference: Reference, status: ResolvedTarget.Status, file: String? = nil, message: String? = nil,
+    image: RenderedImage? = nil, video: Video? = nil
+  ) {
+    self.reference = reference
+    self.status = status
+    self.file = file
+    self.message = message
+    shown = image.map(Shown.image) ?? video.map(Shown.video)
+  }
 }
 
 /// One document with the outcome of each of its references, in source order.
 public struct DocumentOutcome<Document: ScannedDocument>: Sendable {
   public let document: Document
   public let references: [ReferenceOutcome]
-  private let byOffset: [Int: Int]
+  /// Where each offset's first reference is, only for references not in offset order (found
+  /// by a binary search otherwise, without a table per document).
+  private let byOffset: [Int: Int]?
 
   init(document: Document, references: [ReferenceOutcome]) {
     self.document = document
     self.references = references
-    byOffset = Dictionary(
-      references.enumerated().map { ($1.reference.offset, $0) }, uniquingKeysWith: { first, _ in first })
+    let ordered = zip(references, references.dropFirst()).allSatisfy { $0.reference.offset <= $1.reference.offset }
+    byOffset =
+      ordered
+      ? nil
+      : Dictionary(
+        references.enumerated().map { ($1.reference.offset, $0) }, uniquingKeysWith: { first, _ in first })
   }
 
   /// The outcome of the reference that starts at byte `offset` of the document.
-  public func reference(at offset: Int) -> ReferenceOutcome? { byOffset[offset].map { references[$0] } }
+  public func reference(at offset: Int) -> ReferenceOutcome? {
+    if let byOffset { return byOffset[offset].map { references[$0] } }
+    var low = 0
+    var high = references.count
+    while low < high {
+      let middle = (low + high) / 2
+      if references[middle].reference.offset < offset { low = middle + 1 } else { high = middle }
+    }
+    return low < references.count && references[low].reference.offset == offset ? references[low] : nil
+  }
 }
 
 /// The immutable result of a build's shared stages, from which the diagnostics, the

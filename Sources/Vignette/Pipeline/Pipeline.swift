@@ -119,14 +119,18 @@ public final class Pipeline: Sendable {
       return finished(report, rendered: rendered, remote: remote, started: started)
     }
 
+    let parsed = scanned.parsed
+    // The outcome holds each document with what its references became: the scan's and the
+    // resolve stage's copies go now, not at the end of the build.
     let outcome = BuildOutcome(
-      scanDiagnostics: scanned.diagnostics, documents: resolved, embedded: embedded,
+      scanDiagnostics: scanned.diagnostics, documents: consume resolved, embedded: embedded,
       planned: plans.values.filter { (try? $0.get()) != nil }.count, rendered: rendered, display: project.display)
+    _ = consume scanned
 
     options.progress?(.stage("write"))
     var (report, emitted) = try await emit(
       outcome, frontEnd: frontEnd, cache: cache, workers: workers, digests: rendered.digests)
-    report.documentsParsed = scanned.parsed
+    report.documentsParsed = parsed
     if options.collectGarbage && !options.checkOnly { try collectGarbage(cache, live: inUse, into: &report) }
     report = finished(report, rendered: rendered, remote: remote, started: started)
     // A build that depended on the network (a video looked up, or missed because YouTube
@@ -316,11 +320,14 @@ public final class Pipeline: Sendable {
     let digest = index.map { _ in EmitDigest.manifest(outcome, frontEnd: frontEnd, context: context, root: project.root)
     }
     if let index, let digest, index.kept(EmitIndex.site, digest: digest, outputFolder: folder) != nil { return false }
-    let manifest = try Manifest(outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath)
-      .encoded()
-    let written = try FileSystem.writeAtomically(manifest, to: path)
+    // Written as it is encoded, a page at a time: a large site's manifest is megabytes.
+    try FileSystem.writeAtomically(to: path) { write in
+      try Manifest.write(
+        outcome, frontEnd: frontEnd, display: project.display, basePath: project.basePath, pieces: SitePieces(),
+        to: write)
+    }
     if let index, let digest { index.remember(EmitIndex.site, digest: digest, outputs: [name], outputFolder: folder) }
-    return written
+    return true
   }
 
   /// The files a build's emit stage left (absolute paths), and the stamp of each it wrote,

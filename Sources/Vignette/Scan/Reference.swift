@@ -3,7 +3,7 @@ import Markdown
 import Synchronization
 
 /// One place in a document that points at an image or a video.
-public struct Reference: Sendable, Hashable, Codable {
+public struct Reference: Sendable, Hashable {
   public enum Kind: String, Sendable, Codable, Hashable {
     case figure, markdown, html, frontmatter, youtube
   }
@@ -19,9 +19,41 @@ public struct Reference: Sendable, Hashable, Codable {
   /// Bytes of the target in the document, when a rewrite can replace them.
   public var targetRange: Range<Int>?
   /// The shortcode tag, for figure and youtube references.
-  public var shortcode: Shortcode?
+  public var shortcode: Shortcode? {
+    get { tag?.shortcode }
+    set { tag = newValue.map(Tag.init) }
+  }
   /// Front-matter key path, for front-matter references.
   public var key: String?
+  /// The shortcode behind one pointer: most references have none, and a build holds every
+  /// reference of the site several times over (scanned, resolved, in the outcome).
+  private var tag: Tag?
+
+  private indirect enum Tag: Sendable, Hashable {
+    case tag(Shortcode)
+
+    init(_ shortcode: Shortcode) { self = .tag(shortcode) }
+
+    var shortcode: Shortcode {
+      switch self {
+      case .tag(let shortcode): shortcode
+      }
+    }
+  }
+
+  public init(
+    kind: Kind, offset: Int, line: Int, column: Int, target: String, targetRange: Range<Int>? = nil,
+    shortcode: Shortcode? = nil, key: String? = nil
+  ) {
+    self.kind = kind
+    self.offset = offset
+    self.line = line
+    self.column = column
+    self.target = target
+    self.targetRange = targetRange
+    self.key = key
+    tag = shortcode.map(Tag.init)
+  }
 }
 
 /// A post after scanning: its text, every reference, and the problems found on the way; its

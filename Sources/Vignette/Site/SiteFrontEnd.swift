@@ -13,7 +13,7 @@ import Vips
 /// change and rewrites them in place (`SiteRewriter`). Variants go beside their sources in the
 /// folder, the facade's files and posters under `vignette/`.
 ///
-/// Kept outside the published folder, in the cache folder: `site/pages.json` (`SiteIndex`:
+/// Kept outside the published folder, in the cache folder: `site/pages.bin` (`SiteIndex`:
 /// each finished page's summary under its size and mtime, so an unchanged page is not even
 /// read again, and the files Vignette wrote into the folder, the only ones it ever removes)
 /// and `site/manifest.json` (the manifest, with paths relative to the site folder).
@@ -21,14 +21,23 @@ public struct SiteFrontEnd: FrontEnd {
   public let project: Project
   /// The configured base (`--base-url`, `baseURL`); pages tell their own otherwise.
   public let base: SiteBase?
-  /// What the last build left in `site/pages.json`, read when first needed: never by a build
+  /// What the last build left in `site/pages.bin`, read when first needed: never by a build
   /// the build snapshot answers, whose memory then does not grow with the number of pages.
   var index: SiteIndex { stored.index }
   private let stored: StoredIndex
+  /// One copy of each path the build's references resolve to: the pages of a site show the
+  /// same few pictures thousands of times, and every outcome keeps its reference's path.
+  private let paths = Interned()
+
+  private final class Interned: Sendable {
+    private let table = Mutex<Set<String>>([])
+
+    func intern(_ value: String) -> String { table.withLock { $0.insert(value).memberAfterInsert } }
+  }
 
   static let facadeFolder = "/vignette"
   var folder: String { project.output }
-  var indexPath: String { project.cache + "/site/pages.json" }
+  var indexPath: String { project.cache + "/site/pages.bin" }
 
   /// What every page's scan depends on besides its bytes: the settings, the base URL and the
   /// Vignette binary (`EmitDigest.context`). Pages remembered under another context are read
@@ -39,10 +48,10 @@ public struct SiteFrontEnd: FrontEnd {
     self.project = project
     self.base = base
     context = Checksum.sha256(EmitDigest.context(project) + "\nsite-base:" + String(reflecting: base))
-    stored = StoredIndex(path: project.cache + "/site/pages.json", context: context)
+    stored = StoredIndex(path: project.cache + "/site/pages.bin", context: context)
   }
 
-  /// `site/pages.json`, loaded once, the first time it is asked for.
+  /// `site/pages.bin`, loaded once, the first time it is asked for.
   private final class StoredIndex: Sendable {
     let path: String
     let context: String
@@ -62,6 +71,12 @@ public struct SiteFrontEnd: FrontEnd {
         loaded = index
         return index
       }
+    }
+
+    /// Lets the remembered pages go once the scan has taken what it needs of them (each
+    /// remembered page's scan is its record), keeping the files Vignette wrote.
+    func forgetPages() {
+      loaded.withLock { $0?.pages = [:] }
     }
   }
 
@@ -87,6 +102,7 @@ public struct SiteFrontEnd: FrontEnd {
         changed.append(page)
       }
     }
+    stored.forgetPages()
     try await workers.forEach(changed, { page in scan(page) }, receive: { result.documents.append($0) })
     result.parsed = changed.count
     return result
@@ -180,7 +196,7 @@ public struct SiteFrontEnd: FrontEnd {
     ResolvedDocument(
       document: page,
       references: zip(page.references, page.entries).map { reference, entry in
-        ResolvedReference(reference: reference, target: entry.target(in: folder))
+        ResolvedReference(reference: reference, target: entry.target(in: folder, intern: paths.intern))
       })
   }
 
@@ -263,31 +279,28 @@ public struct SiteFrontEnd: FrontEnd {
     ]
   }
 
-  /// Writes `site/pages.json`: each finished page (nothing left that a later run could do
+  /// Writes `site/pages.bin`: each finished page (nothing left that a later run could do
   /// differently) under the stamp it has now, and every file Vignette wrote into the folder.
+  /// Each page's record is encoded as the outcome is walked, never gathered into a second
+  /// index first; a no-op run's index is the same bytes, which are not written again.
   public func finish(_ build: BuildOutcome<SitePageScan>, emitted: EmitRecord) throws {
-    var next = SiteIndex()
-    next.context = context
-    var pages = Set<String>()
-    for outcome in build.documents {
-      let scan = outcome.document
-      pages.insert(scan.relativePath)
-      if scan.remembered, let record = index.pages[scan.relativePath] {
-        next.pages[scan.relativePath] = record
-        continue
+    let files = emitted.stamps.filter { !isPage($0.key) }
+    try SiteIndex.write(to: indexPath, context: context, files: files) { add in
+      for outcome in build.documents {
+        let scan = outcome.document
+        // A remembered page's scan is its record.
+        let failed = outcome.references.contains { $0.status == .invalid || $0.status == .missing }
+        guard scan.remembered || (scan.diagnostics.isEmpty && !failed), var stamp = scan.stamp else { continue }
+        if scan.changes && !scan.remembered {
+          // Rewritten now: remembered under the stamp Vignette's write gave it.
+          guard let written = emitted.stamps[scan.relativePath] else { continue }
+          stamp = written
+        }
+        add(scan.relativePath, SiteIndex.Page(stamp: stamp, entries: scan.entries, madeFrom: scan.madeFrom))
       }
-      let failed = outcome.references.contains { $0.status == .invalid || $0.status == .missing }
-      guard scan.diagnostics.isEmpty, !failed, var stamp = scan.stamp else { continue }
-      if scan.changes {
-        // Rewritten now: remembered under the stamp Vignette's write gave it.
-        guard let written = emitted.stamps[scan.relativePath] else { continue }
-        stamp = written
-      }
-      next.pages[scan.relativePath] = SiteIndex.Page(stamp: stamp, entries: scan.entries, madeFrom: scan.madeFrom)
     }
-    next.files = emitted.stamps.filter { !pages.contains($0.key) }
-    // A no-op run leaves it as it was: not even encoded again.
-    if next != index || !FileSystem.isFile(indexPath) { try next.save(to: indexPath) }
+    // Where versions before the binary index kept it.
+    try? FileManager.default.removeItem(atPath: project.cache + "/site/pages.json")
   }
 
   public var snapshot: (path: String, context: String)? { (project.cache + "/site/snapshot.bin", "site\n" + context) }
@@ -336,7 +349,7 @@ public struct SiteFrontEnd: FrontEnd {
 /// at, never the page itself, so memory does not grow with the size of the site.
 public struct SitePageScan: ScannedDocument {
   /// One image or video of the page, resolved against the page's address.
-  struct Entry: Sendable, Codable, Hashable {
+  struct Entry: Sendable, Hashable {
     var kind: Reference.Kind
     /// Byte offset and length of the start tag of the element Vignette replaces.
     var offset: Int
@@ -368,34 +381,6 @@ public struct SitePageScan: ScannedDocument {
       self.key = key
     }
 
-    /// In `pages.json`: `[kind, offset, length, line, column, target, status, message, key]`,
-    /// the last two null when absent.
-    init(from decoder: any Decoder) throws {
-      var fields = try decoder.unkeyedContainer()
-      kind = try fields.decode(Reference.Kind.self)
-      offset = try fields.decode(Int.self)
-      length = try fields.decode(Int.self)
-      line = try fields.decode(Int.self)
-      column = try fields.decode(Int.self)
-      target = try fields.decode(String.self)
-      status = try fields.decode(ResolvedTarget.Status.self)
-      message = try fields.decodeIfPresent(String.self)
-      key = try fields.decodeIfPresent(String.self)
-    }
-
-    func encode(to encoder: any Encoder) throws {
-      var fields = encoder.unkeyedContainer()
-      try fields.encode(kind)
-      try fields.encode(offset)
-      try fields.encode(length)
-      try fields.encode(line)
-      try fields.encode(column)
-      try fields.encode(target)
-      try fields.encode(status)
-      try fields.encode(message)
-      try fields.encode(key)
-    }
-
     /// The file (relative to the site folder) of a render key.
     static func file(ofKey key: String) -> String {
       String(key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)[0])
@@ -407,17 +392,20 @@ public struct SitePageScan: ScannedDocument {
         targetRange: offset..<offset + length)
     }
 
-    func target(in folder: String) -> Target {
+    /// What the entry points at; `intern` gives the one copy of each path the build keeps.
+    func target(in folder: String, intern: (String) -> String = { $0 }) -> Target {
       if kind == .youtube { return .video(id: target) }
       guard status == .ok, let key else { return .unprocessed(status, message: message) }
       let parts = key.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
       let file = String(parts[0])
       let widths = parts.count > 1 ? parts[1].split(separator: ",").compactMap { Int($0) } : nil
-      return .image(file: folder + "/" + file, urlPath: "/" + file, widths: widths)
+      return .image(file: intern(folder + "/" + file), urlPath: intern("/" + file), widths: widths)
     }
   }
 
-  public var path: String
+  /// The site folder: one string every page shares, its absolute path made when asked for.
+  let folder: String
+  public var path: String { folder + "/" + relativePath }
   public var relativePath: String
   var entries: [Entry] = []
   public var diagnostics: [Diagnostic] = []
@@ -426,13 +414,13 @@ public struct SitePageScan: ScannedDocument {
   var changes = false
   /// Size and mtime before the page was read.
   var stamp: FileStamp?
-  /// Taken from `pages.json`, not read this time.
+  /// Taken from `pages.bin`, not read this time.
   var remembered = false
 
   public var references: [Reference] { entries.map(\.reference) }
 
   init(folder: String, relativePath: String) {
-    path = folder + "/" + relativePath
+    self.folder = folder
     self.relativePath = relativePath
   }
 
@@ -445,15 +433,12 @@ public struct SitePageScan: ScannedDocument {
   }
 }
 
-/// `site/pages.json` in the cache folder.
-///
-/// Each page and each of its entries is a JSON array, not an object: every run decodes the
-/// whole index, and `JSONDecoder` spends most of its time matching keys (an object's keys are
-/// looked up one by one for each of a thousand pages' entries), which arrays do not have.
-struct SiteIndex: Codable, Sendable, Equatable {
-  /// What site mode remembers of a finished page, under its size and mtime:
-  /// `[size, mtime, madeFrom or null, [entry…]]`.
-  struct Page: Codable, Sendable, Equatable {
+/// `site/pages.bin` in the cache folder, in the cache's binary form (`CacheRecord`,
+/// `CheckedRecordFile`): every run that reads pages reads it whole, and the run that rewrites
+/// them writes it whole, one record per page in path order.
+struct SiteIndex: Sendable, Equatable {
+  /// What site mode remembers of a finished page, under its size and mtime.
+  struct Page: Sendable, Equatable, CacheRecord {
     var stamp: FileStamp
     var entries: [SitePageScan.Entry]
     var madeFrom: String?
@@ -464,27 +449,23 @@ struct SiteIndex: Codable, Sendable, Equatable {
       self.madeFrom = madeFrom
     }
 
-    init(from decoder: any Decoder) throws {
-      var fields = try decoder.unkeyedContainer()
-      stamp = FileStamp(size: try fields.decode(Int64.self), modified: try fields.decode(Int64.self))
-      madeFrom = try fields.decodeIfPresent(String.self)
-      entries = try fields.decode([SitePageScan.Entry].self)
+    init(from reader: inout CacheRecordReader) throws {
+      stamp = try reader.record()
+      madeFrom = try reader.optional { try $0.string() }
+      entries = try reader.array { try $0.record() }
     }
 
-    func encode(to encoder: any Encoder) throws {
-      var fields = encoder.unkeyedContainer()
-      try fields.encode(stamp.size)
-      try fields.encode(stamp.modified)
-      try fields.encode(madeFrom)
-      try fields.encode(entries)
+    func write(to writer: inout CacheRecordWriter) {
+      writer.record(stamp)
+      writer.optional(madeFrom) { $0.string($1) }
+      writer.array(entries) { $0.record($1) }
     }
   }
 
   /// 3: an `<img>` in a theme `<picture>` with sources and density `srcset`s are rewritten,
   /// so pages an older version remembered as finished are read again. 4: pages and entries
-  /// are arrays.
-  static let version = 4
-  var version = Self.version
+  /// are arrays. 5: binary (`pages.bin`).
+  static let magic = "vignette-site-pages-5"
   /// `SiteFrontEnd.context` of the build that wrote it.
   var context = ""
   /// Finished pages, by path relative to the site folder.
@@ -493,19 +474,72 @@ struct SiteIndex: Codable, Sendable, Equatable {
   /// with its stamp then: the only files a later build may remove.
   var files: [String: FileStamp] = [:]
 
-  /// The index at `path`; empty when there is none or it is of another version.
+  /// The index at `path`; empty when there is none, it is damaged or of another version.
   static func load(from path: String) -> SiteIndex {
-    guard let data = FileManager.default.contents(atPath: path),
-      let index = try? JSONDecoder().decode(SiteIndex.self, from: data), index.version == version
-    else { return SiteIndex() }
+    // The site context is a record, not the file's context: the files an index of another
+    // context names are still Vignette's to remove.
+    guard var reader = CheckedRecordFile.read(path, magic: magic, context: "") else { return SiteIndex() }
+    var index = SiteIndex()
+    do {
+      index.context = try reader.string()
+      while try reader.bool() { index.pages[try reader.string()] = try reader.record() }
+      for _ in 0..<(try reader.int()) { index.files[try reader.string()] = try reader.record() }
+      guard reader.isAtEnd else { throw CacheRecordReader.Damaged() }
+    } catch {
+      return SiteIndex()
+    }
     return index
   }
 
   /// Written atomically, and only when it changed.
   func save(to path: String) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    _ = try FileSystem.writeAtomically(encoder.encode(self), to: path)
+    try Self.write(to: path, context: context, files: files) { add in
+      for (page, record) in pages.sorted(by: { $0.key < $1.key }) { add(page, record) }
+    }
+  }
+
+  /// Writes the index of `context` whose pages `pages` hands to `add` one by one, in the order
+  /// to keep (path order, so that the same pages are the same bytes); atomically, and only
+  /// when the bytes differ from the file's.
+  static func write(
+    to path: String, context: String, files: [String: FileStamp],
+    pages: (_ add: (String, Page) -> Void) throws -> Void
+  ) throws {
+    try CheckedRecordFile.write(path, magic: magic, context: "") { writer in
+      writer.string(context)
+      try pages { page, record in
+        writer.bool(true)
+        writer.string(page)
+        writer.record(record)
+      }
+      writer.bool(false)
+      writer.int(files.count)
+      for (file, stamp) in files.sorted(by: { $0.key < $1.key }) {
+        writer.string(file)
+        writer.record(stamp)
+      }
+    }
+  }
+}
+
+extension SitePageScan.Entry: CacheRecord {
+  init(from reader: inout CacheRecordReader) throws {
+    self.init(
+      kind: try reader.rawValue(), offset: try reader.int(), length: try reader.int(), line: try reader.int(),
+      column: try reader.int(), target: try reader.string(), status: try reader.rawValue(),
+      message: try reader.optional { try $0.string() }, key: try reader.optional { try $0.string() })
+  }
+
+  func write(to writer: inout CacheRecordWriter) {
+    writer.string(kind.rawValue)
+    writer.int(offset)
+    writer.int(length)
+    writer.int(line)
+    writer.int(column)
+    writer.string(target)
+    writer.string(status.rawValue)
+    writer.optional(message) { $0.string($1) }
+    writer.optional(key) { $0.string($1) }
   }
 }
 

@@ -20,9 +20,36 @@ public enum Checksum {
     sha256(Data(string.utf8))
   }
 
+  /// SHA-256 of a long text handed over in parts, hashed as they come so that the whole text
+  /// is never held: the digest of the parts joined, as `sha256(_:)` would give it.
+  public struct Running {
+    private var state = SHA256()
+    private var pending = ""
+
+    public init() {}
+
+    /// Appends `text`, hashing what has piled up once it is large.
+    public mutating func add(_ text: String) {
+      pending += text
+      if pending.utf8.count >= 1 << 16 { flush() }
+    }
+
+    private mutating func flush() {
+      state.update(data: Data(pending.utf8))
+      pending = ""
+    }
+
+    /// Lower-case hex SHA-256 of everything added.
+    public var hex: String {
+      var copy = self
+      copy.flush()
+      return Checksum.hex(copy.state.finalize())
+    }
+  }
+
   private static let digits = Array("0123456789abcdef".utf8)
 
-  private static func hex(_ digest: SHA256.Digest) -> String {
+  static func hex(_ digest: SHA256.Digest) -> String {
     String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { buffer in
       var index = 0
       for byte in digest {

@@ -8,21 +8,58 @@ public enum FileSystem {
   @discardableResult
   public static func writeAtomically(_ data: Data, to path: String) throws -> Bool {
     if let existing = FileManager.default.contents(atPath: path), existing == data { return false }
+    try replaceAtomically(path) { handle in
+      try handle.write(contentsOf: data)
+      return true
+    }
+    return true
+  }
+
+  /// Writes what `produce` hands to `write`, in order, as the file at `path`, atomically (a
+  /// temporary file beside it, renamed over it): for a file too large to build in memory
+  /// first. Unlike `writeAtomically(_:to:)` it always writes, without reading the file there.
+  public static func writeAtomically(
+    to path: String, _ produce: (_ write: ([UInt8]) throws -> Void) throws -> Void
+  ) throws {
+    try replaceAtomically(path) { handle in
+      var buffer: [UInt8] = []
+      buffer.reserveCapacity(1 << 16)
+      try produce { bytes in
+        buffer += bytes
+        if buffer.count >= 1 << 16 {
+          try handle.write(contentsOf: buffer)
+          buffer.removeAll(keepingCapacity: true)
+        }
+      }
+      try handle.write(contentsOf: buffer)
+      return true
+    }
+  }
+
+  /// Makes the file at `path` through `fill`, which writes a temporary file beside it (through
+  /// its handle) and says whether to put that in place by a rename (false: the file there is
+  /// left as it is). The temporary file never outlives the call, also when `fill` throws.
+  static func replaceAtomically(_ path: String, _ fill: (FileHandle) throws -> Bool) throws {
     let url = URL(fileURLWithPath: path)
-    try FileManager.default.createDirectory(
-      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     let temporary = url.deletingLastPathComponent()
-      .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp")
+      .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp").path
+    guard FileManager.default.createFile(atPath: temporary, contents: nil),
+      let handle = FileHandle(forWritingAtPath: temporary)
+    else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
     do {
-      try data.write(to: temporary)
-      if rename(temporary.path, path) != 0 {
+      let keep = try fill(handle)
+      try handle.close()
+      if !keep {
+        try? FileManager.default.removeItem(atPath: temporary)
+      } else if rename(temporary, path) != 0 {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
       }
     } catch {
-      try? FileManager.default.removeItem(at: temporary)
+      try? handle.close()
+      try? FileManager.default.removeItem(atPath: temporary)
       throw error
     }
-    return true
   }
 
   @discardableResult

@@ -128,7 +128,7 @@ import Vips
     let differences = check.differences.map(\.description)
     #expect(differences.contains("public/index.html is out of date"), "\(differences)")
     #expect(differences.contains { $0.hasPrefix("public/images/wide.320w.") && $0.contains(" is missing") })
-    #expect(!FileSystem.isFile(site.path(".vignette-cache/site/pages.json")))
+    #expect(!FileSystem.isFile(site.path(".vignette-cache/site/pages.bin")))
   }
 
   @Test func aBrokenImageIsAnErrorAtItsTagAndTheRestIsBuilt() async throws {

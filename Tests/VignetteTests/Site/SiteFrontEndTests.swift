@@ -7,13 +7,13 @@ import Testing
 @Suite struct SiteFrontEndTests {
   @Test func checkCountsWhatBuildCounts() async throws {
     let site = try SiteBuildTests().site()
-    // Every page finished (no missing image), so a later run takes them all from pages.json.
+    // Every page finished (no missing image), so a later run takes them all from pages.bin.
     let post = SiteBuildTests.post.replacingOccurrences(
       of: #"<img src="../../images/missing.jpg" alt="missing">"#, with: "")
     try site.write("public/posts/a/index.html", post)
     let build = try await site.build()
     #expect(build.remote == 1 && build.pages == 2 && build.diagnostics.isEmpty)
-    // The pages are now remembered in pages.json: check must still count what they hold.
+    // The pages are now remembered in pages.bin: check must still count what they hold.
     let check = try await site.build(check: true)
     #expect(check.differences.isEmpty, "\(check.differences)")
     #expect(check.pages == build.pages && check.remote == build.remote && check.references == build.references)

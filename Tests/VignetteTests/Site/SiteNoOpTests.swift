@@ -3,7 +3,7 @@ import Testing
 
 @testable import Vignette
 
-/// The no-op run's fast paths (pages taken from `pages.json` by their stamp, pages with nothing
+/// The no-op run's fast paths (pages taken from `pages.bin` by their stamp, pages with nothing
 /// to rewrite kept off the render threads, the manifest kept when its digest matches) never
 /// hide a change: each test makes one change a wrong fast path would miss.
 @Suite struct SiteNoOpTests {
@@ -82,6 +82,22 @@ import Testing
     #expect(try manifest(site).posts.map(\.output).contains("d/index.html"))
   }
 
+  /// The manifest is written a page at a time (`Manifest.write`): its bytes are those the
+  /// whole-file encoder gives the same manifest, and the index is the binary `pages.bin`
+  /// (the JSON one older versions kept is removed).
+  @Test func theManifestWrittenInPiecesIsTheWholeFileEncoding() async throws {
+    let site = try SiteBuildTests().site()
+    try site.write("public/d/index.html", Self.page("/blog/images/alpha.png"))
+    try site.write(".vignette-cache/site/pages.json", "{}")
+    try await site.build()
+    let written = try Data(contentsOf: URL(fileURLWithPath: site.path(".vignette-cache/site/manifest.json")))
+    let manifest = try manifest(site)
+    #expect(manifest.posts.count >= 3 && !manifest.images.isEmpty)
+    #expect(try manifest.encoded() == written)
+    #expect(FileSystem.isFile(site.path(".vignette-cache/site/pages.bin")))
+    #expect(!FileSystem.isFile(site.path(".vignette-cache/site/pages.json")))
+  }
+
   @Test func aDeletedPageLeavesTheManifestAndIndex() async throws {
     let site = try await builtSite()
     #expect(try manifest(site).posts.map(\.output).contains("posts/a/index.html"))
@@ -89,7 +105,7 @@ import Testing
     let report = try await site.build()
     #expect(report.pages == 2)
     #expect(try !manifest(site).posts.map(\.output).contains("posts/a/index.html"))
-    let index = SiteIndex.load(from: site.path(".vignette-cache/site/pages.json"))
+    let index = SiteIndex.load(from: site.path(".vignette-cache/site/pages.bin"))
     #expect(index.pages.keys.sorted() == ["c/index.html", "index.html"])
   }
 
@@ -190,7 +206,7 @@ import Testing
     index.files["img/a.320w.webp"] = FileStamp(size: 5, modified: 6)
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vignette-index-\(UUID())").path
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    try index.save(to: folder + "/pages.json")
-    #expect(SiteIndex.load(from: folder + "/pages.json") == index)
+    try index.save(to: folder + "/pages.bin")
+    #expect(SiteIndex.load(from: folder + "/pages.bin") == index)
   }
 }
