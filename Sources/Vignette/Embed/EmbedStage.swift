@@ -41,7 +41,7 @@ struct EmbedStage {
   var project: Project
   var layout: OutputLayout
 
-  func run<Document>(_ documents: [ResolvedDocument<Document>]) async throws -> Embedded {
+  func run<Document>(_ documents: some Sequence<ResolvedDocument<Document>>) async throws -> Embedded {
     var embedded = Embedded()
     var embeds: [VideoEmbed] = []
     for document in documents {

@@ -56,6 +56,10 @@ final class Emitter {
     stamps[relative] = FileSystem.stamp(path)
   }
 
+  /// A file outside the output folder this build wrote (site mode's manifest, at the absolute
+  /// `path`), for the build snapshot.
+  func wrote(_ path: String) { writtenStamps[path] = FullStamp.of(path) }
+
   /// A file known to be up to date already (watch mode's memo): kept, not rewritten.
   func expect(_ relative: String) { expected.insert(relative) }
 

@@ -12,32 +12,51 @@ public struct ReferenceOutcome: Sendable, Hashable {
   public var message: String?
   /// The rendered image, for an `ok` image reference.
   public var image: RenderedImage? {
-    get { if case .image(let image) = shown { image } else { nil } }
-    set { shown = newValue.map(Shown.image) }
+    get { shown?.image }
+    set { shown = newValue.map { Shown(image: $0) } }
   }
-  /// The video with its poster, for a video reference.
+  /// The video with its poster, for a video reference (never with an image).
   public var video: Video? {
-    get { if case .video(let video) = shown { video } else { nil } }
-    set { shown = newValue.map(Shown.video) }
+    get { shown?.video }
+    set { shown = newValue.map { Shown(video: $0) } }
   }
-  /// The image or the video, behind one pointer: a build holds an outcome for every
-  /// reference of the site at once, and both are large values.
-  private var shown: Shown?
+  /// The image or the video behind one pointer, shared by every reference to it: a build
+  /// holds an outcome for every reference of the site at once, and both are large values.
+  private(set) var shown: Shown?
 
-  private indirect enum Shown: Sendable, Hashable {
-    case image(RenderedImage)
-    case video(Video)
+  final class Shown: Sendable, Hashable {
+    let image: RenderedImage?
+    let video: Video?
+
+    init(image: RenderedImage? = nil, video: Video? = nil) {
+      self.image = image
+      self.video = video
+    }
+
+    static func == (left: Shown, right: Shown) -> Bool {
+      left === right || (left.image == right.image && left.video == right.video)
+    }
+
+    func hash(into hasher: inout Hasher) {
+      hasher.combine(image)
+      hasher.combine(video)
+    }
   }
 
   init(
     reference: Reference, status: ResolvedTarget.Status, file: String? = nil, message: String? = nil,
     image: RenderedImage? = nil, video: Video? = nil
   ) {
+    let shown = image != nil || video != nil ? Shown(image: image, video: video) : nil
+    self.init(reference: reference, status: status, file: file, message: message, shown: shown)
+  }
+
+  init(reference: Reference, status: ResolvedTarget.Status, file: String?, message: String?, shown: Shown?) {
     self.reference = reference
     self.status = status
     self.file = file
     self.message = message
-    shown = image.map(Shown.image) ?? video.map(Shown.video)
+    self.shown = shown
   }
 }
 
@@ -73,11 +92,125 @@ public struct DocumentOutcome<Document: ScannedDocument>: Sendable {
   }
 }
 
+/// Every document's outcome, sorted by path: kept, or made again from the document whenever
+/// one is asked for (`FrontEnd.derivesOutcomes`: site mode, whose pages resolve from their
+/// own scan), so a build then holds no outcome per page at all.
+public struct DocumentOutcomes<Document: ScannedDocument>: RandomAccessCollection, Sendable {
+  private enum Storage: Sendable {
+    case kept([DocumentOutcome<Document>])
+    case derived([Document], OutcomeMaker<Document>)
+  }
+
+  private let storage: Storage
+
+  init(kept: [DocumentOutcome<Document>]) { storage = .kept(kept) }
+
+  init(derived documents: [Document], maker: OutcomeMaker<Document>) { storage = .derived(documents, maker) }
+
+  public var startIndex: Int { 0 }
+
+  public var endIndex: Int {
+    switch storage {
+    case .kept(let outcomes): outcomes.count
+    case .derived(let documents, _): documents.count
+    }
+  }
+
+  public subscript(position: Int) -> DocumentOutcome<Document> {
+    switch storage {
+    case .kept(let outcomes): outcomes[position]
+    case .derived(let documents, let maker): maker.outcome(of: maker.resolve(documents[position]))
+    }
+  }
+}
+
+/// What turns a resolved document into its outcome: the rendered images and the videos, each
+/// in one box that every reference to it shares.
+final class OutcomeMaker<Document: ScannedDocument>: Sendable {
+  let resolve: @Sendable (Document) -> ResolvedDocument<Document>
+  private let rendered: [String: Result<RenderedSource, ImageFailure>]
+  private let shownImages: [String: ReferenceOutcome.Shown]
+  private let shownVideos: [String: ReferenceOutcome.Shown]
+  private let display: @Sendable (String) -> String
+
+  init(
+    rendered: [String: Result<RenderedSource, ImageFailure>], videos: [String: Video],
+    display: @escaping @Sendable (String) -> String,
+    resolve: @escaping @Sendable (Document) -> ResolvedDocument<Document>
+  ) {
+    self.rendered = rendered
+    var images: [String: ReferenceOutcome.Shown] = [:]
+    for case (let key, .success(let source)) in rendered { images[key] = ReferenceOutcome.Shown(image: source.image) }
+    shownImages = images
+    shownVideos = videos.mapValues { ReferenceOutcome.Shown(video: $0) }
+    self.display = display
+    self.resolve = resolve
+  }
+
+  /// The outcome of `item`; what is wrong with it goes to `diagnose` (the diagnostics are
+  /// gathered once, when the build's outcome is made).
+  func outcome(of item: ResolvedDocument<Document>) -> DocumentOutcome<Document> {
+    outcome(of: item, diagnosing: false) { _ in }
+  }
+
+  func outcome(
+    of item: ResolvedDocument<Document>, diagnosing: Bool = true, diagnose report: (Diagnostic) -> Void
+  ) -> DocumentOutcome<Document> {
+    let file = diagnosing ? display(item.document.path) : ""
+    let madeFrom = item.document.madeFrom
+    func diagnose(_ severity: Diagnostic.Severity, _ reference: Reference, _ message: @autoclosure () -> String) {
+      guard diagnosing else { return }
+      report(
+        Diagnostic(severity, file: file, line: reference.line, column: reference.column, message()).madeFrom(madeFrom))
+    }
+    let references = item.references.map { resolved -> ReferenceOutcome in
+      let reference = resolved.reference
+      var outcome: ReferenceOutcome
+      switch resolved.target {
+      case .video(let id):
+        outcome = ReferenceOutcome(reference: reference, status: .ok, file: nil, message: nil, shown: shownVideos[id])
+      case .unprocessed(let status, let message):
+        outcome = ReferenceOutcome(reference: reference, status: status, message: message)
+      case .image(let source, _, _):
+        let key = resolved.target.planKey!
+        switch rendered[key] {
+        case .success(let image):
+          outcome = ReferenceOutcome(
+            reference: reference, status: .ok, file: source, message: nil, shown: shownImages[key])
+          // What libvips warned about while reading the file, at each reference to it.
+          for warning in (image.source.warnings ?? []) + (image.image.warnings ?? []) {
+            diagnose(.warning, reference, "\(display(source)): \(warning)")
+          }
+        case .failure(let failure):
+          outcome = ReferenceOutcome(
+            reference: reference, status: failure.status, file: source, message: failure.message)
+        case nil:
+          outcome = ReferenceOutcome(
+            reference: reference, status: .invalid, file: source, message: "\(display(source)) was not planned")
+        }
+      }
+      switch outcome.status {
+      case .missing, .invalid:
+        diagnose(.error, reference, outcome.message ?? "")
+      case .ok where outcome.image != nil && reference.targetRange == nil:
+        // Not rewritten, so the manifest says so too.
+        let message = "cannot locate \"\(reference.target)\" in the source to rewrite it; left as written"
+        outcome = ReferenceOutcome(reference: reference, status: .skipped, file: outcome.file, message: message)
+        diagnose(.warning, reference, message)
+      default:
+        break
+      }
+      return outcome
+    }
+    return DocumentOutcome(document: item.document, references: references)
+  }
+}
+
 /// The immutable result of a build's shared stages, from which the diagnostics, the
 /// manifest and every output are derived, each once.
 public struct BuildOutcome<Document: ScannedDocument>: Sendable {
   /// Every document, sorted by its path under the front end's folder.
-  public let documents: [DocumentOutcome<Document>]
+  public let documents: DocumentOutcomes<Document>
   /// Every rendered source by plan key (its file in markdown mode), videos' posters included.
   public let images: [String: RenderedSource]
   /// Each video's poster file, by video id.
@@ -89,9 +222,46 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
   /// Source files whose variants are known (planned successfully).
   public let planned: Int
 
+  /// The outcome of `resolved`, every document's kept.
   init(
     scanDiagnostics: [Diagnostic], documents resolved: [ResolvedDocument<Document>], embedded: Embedded,
-    planned: Int, rendered: Rendered, display: (String) -> String
+    planned: Int, rendered: Rendered, display: @escaping @Sendable (String) -> String
+  ) {
+    self.init(
+      scanDiagnostics: scanDiagnostics, embedded: embedded, planned: planned, rendered: rendered, display: display,
+      resolve: { _ in fatalError("kept outcomes are never derived") },
+      documents: { maker, diagnose in
+        // Sorted in place: the caller hands its array over (`consume`), so it is not copied.
+        var resolved = resolved
+        resolved.sort { $0.document.relativePath < $1.document.relativePath }
+        return DocumentOutcomes(kept: resolved.map { maker.outcome(of: $0, diagnose: diagnose) })
+      })
+  }
+
+  /// The outcome of `documents`, each resolved by `resolve` and made again whenever it is
+  /// asked for (`FrontEnd.derivesOutcomes`).
+  init(
+    scanDiagnostics: [Diagnostic], deriving documents: [Document], embedded: Embedded, planned: Int,
+    rendered: Rendered, display: @escaping @Sendable (String) -> String,
+    resolve: @escaping @Sendable (Document) -> ResolvedDocument<Document>
+  ) {
+    self.init(
+      scanDiagnostics: scanDiagnostics, embedded: embedded, planned: planned, rendered: rendered, display: display,
+      resolve: resolve,
+      documents: { maker, diagnose in
+        var documents = documents
+        documents.sort { $0.relativePath < $1.relativePath }
+        // Made once for the diagnostics, and let go.
+        for document in documents { _ = maker.outcome(of: maker.resolve(document), diagnose: diagnose) }
+        return DocumentOutcomes(derived: documents, maker: maker)
+      })
+  }
+
+  private init(
+    scanDiagnostics: [Diagnostic], embedded: Embedded, planned: Int, rendered: Rendered,
+    display: @escaping @Sendable (String) -> String,
+    resolve: @escaping @Sendable (Document) -> ResolvedDocument<Document>,
+    documents make: (OutcomeMaker<Document>, (Diagnostic) -> Void) -> DocumentOutcomes<Document>
   ) {
     var diagnostics = scanDiagnostics + embedded.diagnostics
     var images: [String: RenderedSource] = [:]
@@ -112,55 +282,10 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
       }
       videos[id] = video
     }
-
-    var documents: [DocumentOutcome<Document>] = []
-    for item in resolved.sorted(by: { $0.document.relativePath < $1.document.relativePath }) {
-      let file = display(item.document.path)
-      let madeFrom = item.document.madeFrom
-      func diagnose(_ severity: Diagnostic.Severity, _ reference: Reference, _ message: String) {
-        diagnostics.append(
-          Diagnostic(severity, file: file, line: reference.line, column: reference.column, message).madeFrom(madeFrom))
-      }
-      diagnostics += item.document.diagnostics
-      let references = item.references.map { resolved -> ReferenceOutcome in
-        let reference = resolved.reference
-        var outcome: ReferenceOutcome
-        switch resolved.target {
-        case .video(let id):
-          outcome = ReferenceOutcome(reference: reference, status: .ok, video: videos[id])
-        case .unprocessed(let status, let message):
-          outcome = ReferenceOutcome(reference: reference, status: status, message: message)
-        case .image(let source, _, _):
-          switch rendered.images[resolved.target.planKey!] {
-          case .success(let image):
-            outcome = ReferenceOutcome(reference: reference, status: .ok, file: source, image: image.image)
-            // What libvips warned about while reading the file, at each reference to it.
-            for warning in (image.source.warnings ?? []) + (image.image.warnings ?? []) {
-              diagnose(.warning, reference, "\(display(source)): \(warning)")
-            }
-          case .failure(let failure):
-            outcome = ReferenceOutcome(
-              reference: reference, status: failure.status, file: source, message: failure.message)
-          case nil:
-            outcome = ReferenceOutcome(
-              reference: reference, status: .invalid, file: source, message: "\(display(source)) was not planned")
-          }
-        }
-        switch outcome.status {
-        case .missing, .invalid:
-          diagnose(.error, reference, outcome.message ?? "")
-        case .ok where outcome.image != nil && reference.targetRange == nil:
-          // Not rewritten, so the manifest says so too.
-          let message = "cannot locate \"\(reference.target)\" in the source to rewrite it; left as written"
-          outcome = ReferenceOutcome(reference: reference, status: .skipped, file: outcome.file, message: message)
-          diagnose(.warning, reference, message)
-        default:
-          break
-        }
-        return outcome
-      }
-      documents.append(DocumentOutcome(document: item.document, references: references))
-    }
+    let maker = OutcomeMaker(rendered: rendered.images, videos: videos, display: display, resolve: resolve)
+    let documents = make(maker) { diagnostics.append($0) }
+    // Each document's own problems, in the documents' order.
+    for document in documents { diagnostics += document.document.diagnostics }
     self.documents = documents
     self.images = images
     posters = embedded.posters

@@ -151,34 +151,60 @@ struct BuildSnapshot {
   func record(
     _ stored: Stored, started: Int64, inputs: SnapshotInputs, outputs: [String], written: [String: FullStamp]
   ) throws {
-    var stamps: [String: FullStamp?] = [:]
-    for folder in Set(inputs.outputFolders) { stamps.updateValue(FullStamp.of(folder), forKey: folder) }
+    // One entry per path, in a flat list sorted by path (no table of every path besides).
+    // Where a path comes twice, the first by rank is kept: a file written (0) before a
+    // folder (1), and a file read (2) only when it is neither, as it is then not stamped.
+    typealias Entry = (stored: String, rank: Int, stamp: FullStamp?)
+    func precedes(_ left: Entry, _ right: Entry) -> Bool {
+      left.stored == right.stored
+        ? left.rank < right.rank : left.stored.utf8.lexicographicallyPrecedes(right.stored.utf8)
+    }
+    var entries: [Entry] = []
+    entries.reserveCapacity(inputs.outputFolders.count + outputs.count + inputs.read.count)
+    for folder in inputs.outputFolders { entries.append((relative(folder), 1, FullStamp.of(folder))) }
     guard inputs.stillAsRead() else { return }
-    for file in Set(outputs) {
+    for file in outputs {
       guard let stamp = settledStamp(of: file, started: started, written: written) else { return }
-      stamps.updateValue(stamp, forKey: file)
+      entries.append((relative(file), 0, stamp))
     }
-    for file in Set(inputs.read) where stamps.index(forKey: file) == nil {
+    entries.sort(by: precedes)
+    let known = entries.count
+    for file in inputs.read {
+      let stored = relative(file)
+      var low = 0
+      var high = known
+      while low < high {
+        let middle = (low + high) / 2
+        if entries[middle].stored.utf8.lexicographicallyPrecedes(stored.utf8) {
+          low = middle + 1
+        } else {
+          high = middle
+        }
+      }
+      if low < known && entries[low].stored == stored { continue }
       guard let stamp = settledStamp(of: file, started: started, written: written) else { return }
-      stamps.updateValue(stamp, forKey: file)
+      entries.append((stored, 2, stamp))
     }
+    entries.sort(by: precedes)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let report = String(decoding: try encoder.encode(stored.report), as: UTF8.self)
-    let entries = stamps.map { (stored: Array(relative($0.key).utf8), stamp: $0.value) }.sorted {
-      $0.stored.lexicographicallyPrecedes($1.stored)
-    }
     try CheckedRecordFile.write(path, magic: Self.magic, context: context) { body in
       body.string(report)
       body.array(stored.kinds.map(\.rawValue).sorted()) { $0.string($1) }
-      body.int(entries.count)
-      var previous: [UInt8] = []
-      for entry in entries {
-        let shared = zip(previous, entry.stored).prefix { $0 == $1 }.count
+      var unique = entries.count
+      for (entry, next) in zip(entries, entries.dropFirst()) where entry.stored == next.stored { unique -= 1 }
+      body.int(unique)
+      var previous = "".utf8
+      var last: String?
+      for entry in entries where entry.stored != last {
+        let stored = entry.stored.utf8
+        let shared = zip(previous, stored).prefix { $0 == $1 }.count
         body.int(shared)
-        body.rawBytes(entry.stored[shared...])
+        body.rawBytes(stored.dropFirst(shared))
         body.optional(entry.stamp) { $0.record($1) }
-        previous = entry.stored
+        previous = stored
+        last = entry.stored
       }
     }
   }

@@ -62,10 +62,20 @@ public final class Pipeline: Sendable {
     scanned.diagnostics += live
 
     options.progress?(.stage("resolve"))
-    let resolved = try await resolve(scanned.documents, frontEnd: frontEnd, workers: workers)
+    // A front end whose documents resolve from their own scan has each resolved when it is
+    // needed instead (`FrontEnd.derivesOutcomes`): nothing per document is kept but the scan.
+    let derives = frontEnd.derivesOutcomes
+    let resolver = ReferenceResolver(project: project)
+    let resolveOne: @Sendable (F.Document) -> ResolvedDocument<F.Document> = { [frontEnd] document in
+      frontEnd.resolve(document, with: resolver)
+    }
+    let resolved = derives ? [] : try await resolve(scanned.documents, frontEnd: frontEnd, workers: workers)
 
     options.progress?(.stage("videos"))
-    let embedded = try await embedStage(layout: frontEnd.layout).run(resolved)
+    let embedded =
+      derives
+      ? try await embedStage(layout: frontEnd.layout).run(scanned.documents.lazy.map(resolveOne))
+      : try await embedStage(layout: frontEnd.layout).run(resolved)
 
     options.progress?(.stage("plan"))
     var plans = await PlanStage(cache: cache, workers: workers).run(embedded.sources)
@@ -103,7 +113,7 @@ public final class Pipeline: Sendable {
       report.posts = scanned.documents.count
       report.videos = embedded.videos.count
       report.images = plans.count
-      report.references = resolved.reduce(0) { $0 + $1.references.count }
+      report.references = scanned.documents.reduce(0) { $0 + $1.references.count }
       for case .success(let source) in rendered.images.values {
         report.variants += source.image.variants.count
         report.bytesOut += source.image.variants.reduce(0) { $0 + Int64($1.bytes) }
@@ -120,12 +130,19 @@ public final class Pipeline: Sendable {
     }
 
     let parsed = scanned.parsed
-    // The outcome holds each document with what its references became: the scan's and the
-    // resolve stage's copies go now, not at the end of the build.
-    let outcome = BuildOutcome(
-      scanDiagnostics: scanned.diagnostics, documents: consume resolved, embedded: embedded,
-      planned: plans.values.filter { (try? $0.get()) != nil }.count, rendered: rendered, display: project.display)
-    _ = consume scanned
+    let planned = plans.values.filter { (try? $0.get()) != nil }.count
+    // The outcome holds each document (with what its references became, unless it derives
+    // them): the scan's and the resolve stage's copies go now, not at the end of the build.
+    let documents = scanned.documents
+    scanned.documents = []
+    let outcome =
+      derives
+      ? BuildOutcome(
+        scanDiagnostics: scanned.diagnostics, deriving: consume documents, embedded: embedded, planned: planned,
+        rendered: rendered, display: project.display, resolve: resolveOne)
+      : BuildOutcome(
+        scanDiagnostics: scanned.diagnostics, documents: consume resolved, embedded: embedded, planned: planned,
+        rendered: rendered, display: project.display)
 
     options.progress?(.stage("write"))
     var (report, emitted) = try await emit(
@@ -366,10 +383,14 @@ public final class Pipeline: Sendable {
     let index: EmitIndex? =
       options.checkOnly ? nil : memo?.emitIndex(folder: project.cache) ?? EmitIndex(folder: project.cache)
     let context = EmitDigest.context(project)
-    var pending: [(document: DocumentOutcome<F.Document>, digest: String?)] = []
+    // By position in the outcome: a front end that derives outcomes makes each again on the
+    // render thread that writes it, so they are never all held at once.
+    var pending: [(position: Int, digest: String?)] = []
     var documentDigests: [String]? = index == nil || layout.manifestPath != nil ? nil : []
     var digestsByPath: [String: String] = [:]
-    for document in outcome.documents where frontEnd.mayWrite(document.document) {
+    for position in outcome.documents.indices {
+      let document = outcome.documents[position]
+      guard frontEnd.mayWrite(document.document) else { continue }
       let relative = document.document.relativePath
       let digest =
         index == nil
@@ -384,13 +405,13 @@ public final class Pipeline: Sendable {
         for path in kept { emitter.expect(path) }
         continue
       }
-      pending.append((document, digest))
+      pending.append((position, digest))
     }
     report.documentsWritten = pending.count
     try await workers.forEach(pending) { item in
-      (item, try frontEnd.outputs(of: item.document, in: outcome))
-    } receive: { item, files in
-      let document = item.document.document
+      let document = outcome.documents[item.position]
+      return (item.digest, document.document, try frontEnd.outputs(of: document, in: outcome))
+    } receive: { digest, document, files in
       // The post it is made from: the document itself, unless the document is its own
       // output (site mode's pages, made from the post the generator read, when known).
       let source =
@@ -398,10 +419,8 @@ public final class Pipeline: Sendable {
         ?? (document.path == project.output + "/" + document.relativePath
           ? nil : project.display(document.path))
       for file in files { try emitter.file(file.path, file.data, from: source) }
-      if let index, let digest = item.digest {
-        index.remember(
-          item.document.document.relativePath, digest: digest, outputs: files.map(\.path),
-          outputFolder: project.output)
+      if let index, let digest {
+        index.remember(document.relativePath, digest: digest, outputs: files.map(\.path), outputFolder: project.output)
       }
     }
     index?.retain(Set(outcome.documents.map(\.document.relativePath)))
@@ -411,7 +430,7 @@ public final class Pipeline: Sendable {
       // Site mode: the manifest alone, outside the output folder, under the digest of all
       // it is made from (its front end gives no document digests to make that from).
       if try emitManifest(outcome, at: path, frontEnd: frontEnd, index: index, context: context) {
-        emitted.written[path] = FullStamp.of(path)
+        emitter.wrote(path)
       }
       emitted.files.append(path)
       for file in try frontEnd.siteFiles(outcome) { try emitter.file(file.path, file.data) }
@@ -470,7 +489,7 @@ public final class Pipeline: Sendable {
     }
     report.diagnostics = report.diagnostics.normalized
     emitted.files += emitter.expected.map { project.output + "/" + $0 }
-    emitted.written.merge(emitter.writtenStamps) { first, _ in first }
+    emitted.written = emitter.writtenStamps
     return (report, emitted)
   }
 }

@@ -138,6 +138,12 @@ public protocol FrontEnd: Sendable {
   /// Where `document`'s outputs go.
   func outputPaths(of document: Document) -> OutputPaths
 
+  /// Whether the build resolves each document again whenever its outcome is needed, holding
+  /// only the scans (`DocumentOutcomes`): right where resolving is reading the document's own
+  /// scan, so that memory grows with nothing but the scans. False (the default) keeps every
+  /// document's outcome, made once.
+  var derivesOutcomes: Bool { get }
+
   /// The files written for one document, made from its outcome alone (and the site's).
   func outputs(of document: DocumentOutcome<Document>, in build: BuildOutcome<Document>) throws -> [OutputFile]
 
@@ -215,6 +221,8 @@ extension FrontEnd {
   public func inputDigest(of document: Document) -> String? { nil }
 
   public func mayWrite(_ document: Document) -> Bool { true }
+
+  public var derivesOutcomes: Bool { false }
 
   public func stillNamed(_ files: [String]) -> Set<String> { [] }
 

@@ -200,6 +200,9 @@ public struct SiteFrontEnd: FrontEnd {
       })
   }
 
+  /// A page resolves from its scan (its entries), so its outcome is made when asked for.
+  public var derivesOutcomes: Bool { true }
+
   // MARK: Emit
 
   public func outputPaths(of page: SitePageScan) -> OutputPaths {
