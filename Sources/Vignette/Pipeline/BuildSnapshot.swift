@@ -84,7 +84,7 @@ struct BuildSnapshot {
     var kinds: Set<Reference.Kind>
   }
 
-  static let magic = "vignette-snapshot-1"
+  static let magic = "vignette-snapshot-2"
 
   let path: String
   let context: String
@@ -115,7 +115,6 @@ struct BuildSnapshot {
   /// Reads the entries, each a path (the bytes it shares with the one before, then the
   /// rest) and its stamp or none, and `stat`s each: true when every one is unchanged.
   private func stillStamped(_ reader: inout CacheRecordReader) throws -> Bool {
-    let count = try reader.int()
     let prefix = Array(root.utf8) + [UInt8(ascii: "/")]
     // The stored path, and the C string `stat` gets: the root, a slash and a relative path,
     // or an absolute one, then a NUL; both reused from entry to entry.
@@ -123,7 +122,7 @@ struct BuildSnapshot {
     var cPath: [UInt8] = []
     path.reserveCapacity(4096)
     cPath.reserveCapacity(4096)
-    for _ in 0..<count {
+    while try reader.bool() {
       let shared = try reader.int()
       guard shared >= 0, shared <= path.count else { throw CacheRecordReader.Damaged() }
       path.removeSubrange(shared...)
@@ -149,63 +148,56 @@ struct BuildSnapshot {
   /// what `inputs` names; none when a file read was changed too close to the start, or what
   /// was read no longer is what the build saw.
   func record(
-    _ stored: Stored, started: Int64, inputs: SnapshotInputs, outputs: [String], written: [String: FullStamp]
+    _ stored: Stored, started: Int64, inputs: SnapshotInputs, outputs: EmittedOutputs, written: [String: FullStamp]
   ) throws {
-    // One entry per path, in a flat list sorted by path (no table of every path besides).
-    // Where a path comes twice, the first by rank is kept: a file written (0) before a
-    // folder (1), and a file read (2) only when it is neither, as it is then not stamped.
-    typealias Entry = (stored: String, rank: Int, stamp: FullStamp?)
-    func precedes(_ left: Entry, _ right: Entry) -> Bool {
-      left.stored == right.stored
-        ? left.rank < right.rank : left.stored.utf8.lexicographicallyPrecedes(right.stored.utf8)
-    }
-    var entries: [Entry] = []
-    entries.reserveCapacity(inputs.outputFolders.count + outputs.count + inputs.read.count)
-    for folder in inputs.outputFolders { entries.append((relative(folder), 1, FullStamp.of(folder))) }
-    guard inputs.stillAsRead() else { return }
-    for file in outputs {
-      guard let stamp = settledStamp(of: file, started: started, written: written) else { return }
-      entries.append((relative(file), 0, stamp))
-    }
-    entries.sort(by: precedes)
-    let known = entries.count
-    for file in inputs.read {
-      let stored = relative(file)
-      var low = 0
-      var high = known
-      while low < high {
-        let middle = (low + high) / 2
-        if entries[middle].stored.utf8.lexicographicallyPrecedes(stored.utf8) {
-          low = middle + 1
-        } else {
-          high = middle
-        }
-      }
-      if low < known && entries[low].stored == stored { continue }
-      guard let stamp = settledStamp(of: file, started: started, written: written) else { return }
-      entries.append((stored, 2, stamp))
-    }
-    entries.sort(by: precedes)
+    struct NotSettled: Error {}
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let report = String(decoding: try encoder.encode(stored.report), as: UTF8.self)
-    try CheckedRecordFile.write(path, magic: Self.magic, context: context) { body in
-      body.string(report)
-      body.array(stored.kinds.map(\.rawValue).sorted()) { $0.string($1) }
-      var unique = entries.count
-      for (entry, next) in zip(entries, entries.dropFirst()) where entry.stored == next.stored { unique -= 1 }
-      body.int(unique)
-      var previous = "".utf8
-      var last: String?
-      for entry in entries where entry.stored != last {
-        let stored = entry.stored.utf8
-        let shared = zip(previous, stored).prefix { $0 == $1 }.count
-        body.int(shared)
-        body.rawBytes(stored.dropFirst(shared))
-        body.optional(entry.stamp) { $0.record($1) }
-        previous = stored
-        last = entry.stored
+    var folderStamps: [FullStamp?] = []
+    folderStamps.reserveCapacity(inputs.outputFolders.count)
+    for folder in inputs.outputFolders { folderStamps.append(FullStamp.of(folder)) }
+    guard inputs.stillAsRead() else { return }
+    // A read that is an output folder keeps the stamp taken above (it was written into).
+    let folders = Set(inputs.outputFolders)
+    do {
+      // Written as each path is stamped, never listed first: one entry per path, each the
+      // bytes it shares with the one before, the rest, and its stamp. A path may come twice
+      // (a page read and rewritten in place): it is stamped the same both times.
+      try CheckedRecordFile.write(path, magic: Self.magic, context: context) { body in
+        body.string(report)
+        body.array(stored.kinds.map(\.rawValue).sorted()) { $0.string($1) }
+        var previous: [UInt8] = []
+        var current: [UInt8] = []
+        func add(_ file: String, _ stamp: FullStamp?) {
+          current.removeAll(keepingCapacity: true)
+          current.append(contentsOf: relative(file).utf8)
+          let shared = zip(previous, current).prefix { $0 == $1 }.count
+          body.bool(true)
+          body.int(shared)
+          body.rawBytes(current[shared...])
+          body.optional(stamp) { $0.record($1) }
+          swap(&previous, &current)
+        }
+        func settled(_ file: String) throws {
+          guard let stamp = settledStamp(of: file, started: started, written: written) else { throw NotSettled() }
+          add(file, stamp)
+        }
+        for (folder, stamp) in zip(inputs.outputFolders, folderStamps) { add(folder, stamp) }
+        for file in outputs.files { try settled(file) }
+        for file in outputs.expected { try settled(outputs.folder + "/" + file) }
+        for file in inputs.read where !folders.contains(file) { try settled(file) }
+        var failure: (any Error)?
+        inputs.eachRead { file in
+          guard failure == nil, !folders.contains(file) else { return }
+          do { try settled(file) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        body.bool(false)
       }
+    } catch is NotSettled {
+      // Changed too close to the start: no snapshot (the temporary file is gone).
+      return
     }
   }
 
@@ -223,4 +215,12 @@ struct BuildSnapshot {
   private func relative(_ path: String) -> String {
     path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
   }
+}
+
+/// What a build's emit stage left, for the snapshot: the outputs it expects (relative to the
+/// output folder, `folder`), and files elsewhere (absolute: site mode's manifest).
+struct EmittedOutputs {
+  var folder = ""
+  var expected = Set<String>()
+  var files: [String] = []
 }

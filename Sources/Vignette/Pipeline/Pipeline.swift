@@ -162,7 +162,7 @@ public final class Pipeline: Sendable {
       // run every stage.
       try? snapshot.record(
         .init(report: Self.upToDate(report, without: live), kinds: kinds), started: startedAt, inputs: inputs,
-        outputs: emitted.files, written: emitted.written)
+        outputs: emitted.outputs, written: emitted.written)
     }
     return report
   }
@@ -347,10 +347,10 @@ public final class Pipeline: Sendable {
     return true
   }
 
-  /// The files a build's emit stage left (absolute paths), and the stamp of each it wrote,
+  /// The files a build's emit stage left, and the stamp of each it wrote (absolute path),
   /// taken right after the write, for the build snapshot.
   struct EmittedFiles {
-    var files: [String] = []
+    var outputs = EmittedOutputs()
     var written: [String: FullStamp] = [:]
   }
 
@@ -432,7 +432,7 @@ public final class Pipeline: Sendable {
       if try emitManifest(outcome, at: path, frontEnd: frontEnd, index: index, context: context) {
         emitter.wrote(path)
       }
-      emitted.files.append(path)
+      emitted.outputs.files.append(path)
       for file in try frontEnd.siteFiles(outcome) { try emitter.file(file.path, file.data) }
     } else if let index, let siteDigest,
       let kept = index.kept(EmitIndex.site, digest: siteDigest, outputFolder: project.output)
@@ -488,7 +488,8 @@ public final class Pipeline: Sendable {
             + "rewrote before still point at them; run the generator again to write those pages afresh"))
     }
     report.diagnostics = report.diagnostics.normalized
-    emitted.files += emitter.expected.map { project.output + "/" + $0 }
+    emitted.outputs.folder = project.output
+    emitted.outputs.expected = emitter.expected
     emitted.written = emitter.writtenStamps
     return (report, emitted)
   }

@@ -192,6 +192,9 @@ public struct SnapshotInputs {
   /// Files and folders the build read and never wrote (posts, the content folder's
   /// folders): each must have been last changed before the build started.
   public var read: [String] = []
+  /// More files read, handed to the function it is given one by one (site mode's pages: as
+  /// many as the site has, so never listed at once).
+  public var eachRead: (_ file: (String) -> Void) -> Void = { _ in }
   /// Folders the build may write into (the output folder's), stamped as it left them.
   public var outputFolders: [String] = []
   /// Asked after the output folders are stamped: whether what the build read is still what

@@ -312,13 +312,20 @@ public struct SiteFrontEnd: FrontEnd {
   /// beside their sources, rewritten pages): so the pages are listed again once those are
   /// stamped, and a page the generator added meanwhile means no snapshot.
   public func snapshotInputs(_ build: BuildOutcome<SitePageScan>) -> SnapshotInputs {
-    let pages = Set(build.documents.map(\.document.relativePath))
-    return SnapshotInputs(read: build.documents.map(\.document.path), outputFolders: FileSystem.folders(under: folder))
-    {
-      var listed = Set<String>()
-      FileSystem.walk(folder) { relative, _ in if isPage(relative) { listed.insert(relative) } }
-      return listed == pages
+    var inputs = SnapshotInputs(outputFolders: FileSystem.folders(under: folder)) {
+      // The same pages: as many listed, each one of them (no second set of every page).
+      let pages = Set(build.documents.lazy.map(\.document.relativePath))
+      var listed = 0
+      var same = true
+      FileSystem.walk(folder) { relative, _ in
+        guard same, isPage(relative) else { return }
+        listed += 1
+        same = pages.contains(relative)
+      }
+      return same && listed == pages.count
     }
+    inputs.eachRead = { read in for outcome in build.documents { read(outcome.document.path) } }
+    return inputs
   }
 
   /// The post a page was made from, when the content folder has one at the page's path
