@@ -62,11 +62,14 @@ final class CacheIndex<Entry: CacheRecord & Sendable & Equatable>: Sendable {
   }
 
   /// Drops the entries whose keys are not in `keys` (documents deleted or renamed).
-  func retain(_ keys: Set<String>) {
+  func retain(_ keys: Set<String>) { retain { keys.contains($0) } }
+
+  /// Drops the entries whose key `keep` refuses.
+  func retain(where keep: (String) -> Bool) {
     state.withLock { state in
-      guard state.entries.keys.contains(where: { !keys.contains($0) }) else { return }
-      state.entries = state.entries.filter { keys.contains($0.key) }
-      state.encoded = state.encoded.filter { keys.contains($0.key) }
+      guard state.entries.keys.contains(where: { !keep($0) }) else { return }
+      state.entries = state.entries.filter { keep($0.key) }
+      state.encoded = state.encoded.filter { keep($0.key) }
       state.order = nil
       state.changed = true
     }

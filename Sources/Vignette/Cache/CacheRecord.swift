@@ -97,6 +97,12 @@ struct CacheRecordReader {
 
   init(_ bytes: [UInt8]) { self.bytes = bytes }
 
+  /// A reader of `bytes` from `offset` on (where a file's body starts, after its header).
+  init(_ bytes: [UInt8], from offset: Int) {
+    self.bytes = bytes
+    index = offset
+  }
+
   var isAtEnd: Bool { index == bytes.count }
   /// How many bytes have been read.
   var offset: Int { index }
@@ -177,13 +183,13 @@ enum CheckedRecordFile {
   /// A reader over the records of the file at `path`, when it is of format `magic`, intact
   /// and made in `context`; nil when it is missing, damaged or another's.
   static func read(_ path: String, magic: String, context: String) -> CacheRecordReader? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
-    let bytes = [UInt8](data)
+    guard let bytes = FileManager.default.contents(atPath: path).map({ [UInt8]($0) }) else { return nil }
     var header = CacheRecordReader(bytes)
     guard (try? header.string()) == magic, let checksum = try? header.string() else { return nil }
-    let body = Array(bytes[header.offset...])
-    guard body.withUnsafeBytes({ Checksum.sha256($0) }) == checksum else { return nil }
-    var reader = CacheRecordReader(body)
+    // The body is read where it is in the file's bytes, not copied out (the scan index of a
+    // large site is megabytes).
+    guard bytes[header.offset...].withUnsafeBytes({ Checksum.sha256($0) }) == checksum else { return nil }
+    var reader = CacheRecordReader(bytes, from: header.offset)
     guard (try? reader.string()) == context else { return nil }
     return reader
   }

@@ -78,10 +78,10 @@ final class EmitIndex: Sendable {
     verified.withLock { $0[document] = (digest, stamps.keys.sorted()) }
   }
 
-  /// Drops the entries of documents not in `documents` (posts deleted or renamed).
-  func retain(_ documents: Set<String>) {
-    entries.retain(documents.union([Self.site]))
-    verified.withLock { $0 = $0.filter { documents.contains($0.key) || $0.key == Self.site } }
+  /// Drops the entries of documents `isDocument` does not know (posts deleted or renamed).
+  func retain(documents isDocument: (String) -> Bool) {
+    entries.retain { $0 == Self.site || isDocument($0) }
+    verified.withLock { $0 = $0.filter { $0.key == Self.site || isDocument($0.key) } }
   }
 
   /// The key of the files of the whole site (manifest, Hugo's templates and data), made

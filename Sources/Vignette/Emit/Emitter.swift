@@ -17,16 +17,18 @@ final class Emitter {
   /// Check mode: SHA-256 of the variants rendered in this run, by variant key; the others
   /// (from the cache) are compared by size.
   let digests: [String: String]
-  private(set) var expected = Set<String>()
+  /// Every file of the output folder the build produces (relative to it), with its stamp
+  /// right after it was written or found up to date: one table, keyed by the path the front
+  /// end gave (site mode: the page's own string), since a large site writes one per page.
+  private(set) var outputs: [String: EmittedFile] = [:]
   private(set) var written = 0
   private(set) var removed = 0
   private(set) var differences: [OutputDifference] = []
-  /// Size and mtime of each file written or found up to date (builds only), right after.
-  private(set) var stamps: [String: FileStamp] = [:]
-  /// The full stamp of each file this build wrote (absolute path), taken right after the
-  /// write, for the build snapshot: a file written again by someone else since then no
-  /// longer matches.
-  private(set) var writtenStamps: [String: FullStamp] = [:]
+  /// The full stamp of each file outside the output folder this build wrote (absolute path).
+  private(set) var writtenOutside: [String: FullStamp] = [:]
+
+  /// The files the build produces, relative to the output folder.
+  var expected: Set<String> { Set(outputs.keys) }
 
   init(
     project: Project, cache: BuildCache, checkOnly: Bool, layout: OutputLayout, digests: [String: String] = [:]
@@ -41,9 +43,9 @@ final class Emitter {
   /// A generated file at `relative` (to the output folder), made from `source` (a post, as
   /// the user knows it; nil for files of the whole site).
   func file(_ relative: String, _ data: Data, from source: String? = nil) throws {
-    expected.insert(relative)
     let path = project.output + "/" + relative
     if checkOnly {
+      outputs[relative] = .expected
       if FileManager.default.contents(atPath: path) != data {
         differences.append(OutputDifference(path: path, display: project.display(path), source: source, expected: data))
       }
@@ -51,25 +53,26 @@ final class Emitter {
     }
     if try FileSystem.writeAtomically(data, to: path) {
       written += 1
-      writtenStamps[path] = FullStamp.of(path)
+      outputs[relative] = FullStamp.of(path).map(EmittedFile.wrote) ?? .expected
+    } else {
+      outputs[relative] = FileSystem.stamp(path).map(EmittedFile.found) ?? .expected
     }
-    stamps[relative] = FileSystem.stamp(path)
   }
 
   /// A file outside the output folder this build wrote (site mode's manifest, at the absolute
   /// `path`), for the build snapshot.
-  func wrote(_ path: String) { writtenStamps[path] = FullStamp.of(path) }
+  func wrote(_ path: String) { writtenOutside[path] = FullStamp.of(path) }
 
   /// A file known to be up to date already (watch mode's memo): kept, not rewritten.
-  func expect(_ relative: String) { expected.insert(relative) }
+  func expect(_ relative: String) { if outputs[relative] == nil { outputs[relative] = .expected } }
 
   /// A variant, served from its URL path (under `static/` in markdown mode), made from
   /// `source` (the image, as the user knows it).
   func variant(_ variant: RenderedVariant, from source: String) throws {
     let relative = layout.path(ofVariantAt: variant.urlPath)
-    expected.insert(relative)
     let path = project.output + "/" + relative
     if checkOnly {
+      outputs[relative] = .expected
       let matches =
         if let digest = digests[variant.key] {
           FileManager.default.contents(atPath: path).map(Checksum.sha256) == digest
@@ -82,9 +85,10 @@ final class Emitter {
     let (made, stamp) = try cache.materialize(variant, at: path)
     if made {
       written += 1
-      writtenStamps[path] = FullStamp.of(path)
+      outputs[relative] = FullStamp.of(path).map(EmittedFile.wrote) ?? .expected
+    } else {
+      outputs[relative] = stamp.map(EmittedFile.found) ?? .expected
     }
-    stamps[relative] = stamp
   }
 
   /// Files no longer made that `stillNamed` said are still pointed at, and so kept.
@@ -101,29 +105,29 @@ final class Emitter {
     switch layout.owned {
     case .folders(let folders) where previous != nil:
       stale = previous!.filter { path in
-        !expected.contains(path) && folders.contains { path.hasPrefix($0) && path.dropFirst($0.count).first == "/" }
+        outputs[path] == nil && folders.contains { path.hasPrefix($0) && path.dropFirst($0.count).first == "/" }
       }
     case .folders(let folders):
       // One `readdir` pass, no `stat` and no sort: only what the build did not produce.
       for folder in folders {
         FileSystem.walk(project.output + "/" + folder) { relative, _ in
           let path = folder + "/" + relative
-          if !expected.contains(path) { stale.append(path) }
+          if outputs[path] == nil { stale.append(path) }
         }
       }
     case .files(let files):
       // Only what Vignette wrote and nothing has written since.
       stale = files.filter { FileSystem.stamp(project.output + "/" + $0.key) == $0.value }.map(\.key)
     }
-    stale.removeAll { expected.contains($0) }
+    stale.removeAll { outputs[$0] != nil }
     if !stale.isEmpty {
       keptNamed = stillNamed(stale).sorted()
       for relative in keptNamed {
-        expected.insert(relative)
-        if !checkOnly { stamps[relative] = FileSystem.stamp(project.output + "/" + relative) }
+        outputs[relative] =
+          checkOnly ? .expected : FileSystem.stamp(project.output + "/" + relative).map(EmittedFile.found) ?? .expected
       }
     }
-    for relative in stale.sorted() where !expected.contains(relative) {
+    for relative in stale.sorted() where outputs[relative] == nil {
       let path = project.output + "/" + relative
       if checkOnly {
         differences.append(OutputDifference(file: project.display(path), state: .leftOver))
@@ -135,4 +139,27 @@ final class Emitter {
     differences = Array(Set(differences)).sorted()
   }
 
+}
+
+/// What the emit stage knows of one file it produced.
+public enum EmittedFile: Sendable {
+  /// Produced, not stamped: check mode, and files kept from an earlier build of the session.
+  case expected
+  /// Found up to date, with its size and mtime then.
+  case found(FileStamp)
+  /// Written by this build, with the full stamp taken right after the write, for the build
+  /// snapshot: a file written again by someone else since then no longer matches.
+  case wrote(FullStamp)
+
+  /// Size and mtime right after the build wrote it or found it up to date.
+  public var stamp: FileStamp? {
+    switch self {
+    case .expected: nil
+    case .found(let stamp): stamp
+    case .wrote(let full): FileStamp(size: full.size, modified: full.modified)
+    }
+  }
+
+  /// The full stamp, when this build wrote it.
+  var written: FullStamp? { if case .wrote(let full) = self { full } else { nil } }
 }

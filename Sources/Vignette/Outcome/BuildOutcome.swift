@@ -122,6 +122,38 @@ public struct DocumentOutcomes<Document: ScannedDocument>: RandomAccessCollectio
     case .derived(let documents, let maker): maker.outcome(of: maker.resolve(documents[position]))
     }
   }
+
+  /// The document at `position`, its outcome not derived.
+  public func document(at position: Int) -> Document {
+    switch storage {
+    case .kept(let outcomes): outcomes[position].document
+    case .derived(let documents, _): documents[position]
+    }
+  }
+
+  /// Every document, in order, their outcomes not derived.
+  public var scans: LazyMapCollection<Range<Int>, Document> { indices.lazy.map(document(at:)) }
+
+  /// Whether a document is at a path (relative to the front end's folder), for many paths:
+  /// a binary search where the documents are derived (sorted by path, `BuildOutcome`), else a
+  /// look-up in a set made once.
+  public func pathLookup() -> (String) -> Bool {
+    switch storage {
+    case .kept(let outcomes):
+      let paths = Set(outcomes.lazy.map(\.document.relativePath))
+      return { paths.contains($0) }
+    case .derived(let documents, _):
+      return { path in
+        var low = 0
+        var high = documents.count
+        while low < high {
+          let middle = (low + high) / 2
+          if documents[middle].relativePath < path { low = middle + 1 } else { high = middle }
+        }
+        return low < documents.count && documents[low].relativePath == path
+      }
+    }
+  }
 }
 
 /// What turns a resolved document into its outcome: the rendered images and the videos, each

@@ -34,7 +34,7 @@
 import Foundation
 
 /// What `stat` says of a file or folder for change detection.
-struct FullStamp: Equatable, Sendable {
+public struct FullStamp: Equatable, Sendable {
   var size: Int64
   var modified: Int64
   /// The ctime: when the file's data or metadata last changed, in nanoseconds.
@@ -143,22 +143,16 @@ struct BuildSnapshot {
   /// Removes the snapshot (before a build that may write outputs without taking one).
   func discard() { unlink(path) }
 
-  /// Takes the snapshot after a build that started at `started` (`now()`), wrote what
-  /// `written` stamps (each right after its write) and left `outputs` (files, absolute), from
-  /// what `inputs` names; none when a file read was changed too close to the start, or what
-  /// was read no longer is what the build saw.
-  func record(
-    _ stored: Stored, started: Int64, inputs: SnapshotInputs, outputs: EmittedOutputs, written: [String: FullStamp]
-  ) throws {
+  /// Takes the snapshot after a build that started at `started` (`now()`) and left `outputs`
+  /// (each written file stamped right after its write), from what `inputs` names; none when a
+  /// file read was changed too close to the start, or what was read no longer is what the
+  /// build saw.
+  func record(_ stored: Stored, started: Int64, inputs: SnapshotInputs, outputs: EmittedOutputs) throws {
     struct NotSettled: Error {}
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let report = String(decoding: try encoder.encode(stored.report), as: UTF8.self)
-    var folderStamps: [FullStamp?] = []
-    folderStamps.reserveCapacity(inputs.outputFolders.count)
-    for folder in inputs.outputFolders { folderStamps.append(FullStamp.of(folder)) }
-    guard inputs.stillAsRead() else { return }
-    // A read that is an output folder keeps the stamp taken above (it was written into).
+    // A read that is an output folder keeps the stamp taken with the folders (it was written into).
     let folders = Set(inputs.outputFolders)
     do {
       // Written as each path is stamped, never listed first: one entry per path, each the
@@ -179,13 +173,16 @@ struct BuildSnapshot {
           body.optional(stamp) { $0.record($1) }
           swap(&previous, &current)
         }
-        func settled(_ file: String) throws {
-          guard let stamp = settledStamp(of: file, started: started, written: written) else { throw NotSettled() }
+        func settled(_ file: String, written: FullStamp? = nil) throws {
+          guard let stamp = written.map({ .some($0) }) ?? settledStamp(of: file, started: started, outputs: outputs)
+          else { throw NotSettled() }
           add(file, stamp)
         }
-        for (folder, stamp) in zip(inputs.outputFolders, folderStamps) { add(folder, stamp) }
+        // The folders first, then what was read is asked after (`stillAsRead`, at the end).
+        for folder in inputs.outputFolders { add(folder, FullStamp.of(folder)) }
+        inputs.eachOutputFolder { add($0, FullStamp.of($0)) }
         for file in outputs.files { try settled(file) }
-        for file in outputs.expected { try settled(outputs.folder + "/" + file) }
+        for (file, emitted) in outputs.expected { try settled(outputs.folder + "/" + file, written: emitted.written) }
         for file in inputs.read where !folders.contains(file) { try settled(file) }
         var failure: (any Error)?
         inputs.eachRead { file in
@@ -194,9 +191,11 @@ struct BuildSnapshot {
         }
         if let failure { throw failure }
         body.bool(false)
+        guard inputs.stillAsRead() else { throw NotSettled() }
       }
     } catch is NotSettled {
-      // Changed too close to the start: no snapshot (the temporary file is gone).
+      // Changed too close to the start, or not what the build read: no snapshot (the
+      // temporary file is gone).
       return
     }
   }
@@ -204,8 +203,8 @@ struct BuildSnapshot {
   /// The stamp to keep for `file`: the one taken right after this build wrote it, else its
   /// stamp now (`.some(nil)` when it does not exist); nil when it changed so close to the
   /// build's start that a later change could keep that stamp.
-  private func settledStamp(of file: String, started: Int64, written: [String: FullStamp]) -> FullStamp?? {
-    if let stamp = written[file] { return .some(stamp) }
+  private func settledStamp(of file: String, started: Int64, outputs: EmittedOutputs) -> FullStamp?? {
+    if let stamp = outputs.written(file) { return .some(stamp) }
     let stamp = FullStamp.of(file)
     if stamp?.isRacy(started: started) == true { return nil }
     return .some(stamp)
@@ -217,10 +216,19 @@ struct BuildSnapshot {
   }
 }
 
-/// What a build's emit stage left, for the snapshot: the outputs it expects (relative to the
+/// What a build's emit stage left, for the snapshot: the outputs it produced (relative to the
 /// output folder, `folder`), and files elsewhere (absolute: site mode's manifest).
 struct EmittedOutputs {
   var folder = ""
-  var expected = Set<String>()
+  var expected: [String: EmittedFile] = [:]
   var files: [String] = []
+  /// The full stamp of each of `files` the build wrote, taken right after the write.
+  var writtenOutside: [String: FullStamp] = [:]
+
+  /// The stamp taken right after this build wrote `file` (absolute), when it did.
+  func written(_ file: String) -> FullStamp? {
+    let prefix = folder + "/"
+    if file.hasPrefix(prefix), let emitted = expected[String(file.dropFirst(prefix.count))] { return emitted.written }
+    return writtenOutside[file]
+  }
 }

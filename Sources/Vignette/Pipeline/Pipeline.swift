@@ -162,7 +162,7 @@ public final class Pipeline: Sendable {
       // run every stage.
       try? snapshot.record(
         .init(report: Self.upToDate(report, without: live), kinds: kinds), started: startedAt, inputs: inputs,
-        outputs: emitted.outputs, written: emitted.written)
+        outputs: emitted)
     }
     return report
   }
@@ -347,22 +347,15 @@ public final class Pipeline: Sendable {
     return true
   }
 
-  /// The files a build's emit stage left, and the stamp of each it wrote (absolute path),
-  /// taken right after the write, for the build snapshot.
-  struct EmittedFiles {
-    var outputs = EmittedOutputs()
-    var written: [String: FullStamp] = [:]
-  }
-
   /// The emit stage: every variant, every document's outputs (made in parallel on the render
   /// threads, written as each comes back), the site's files and the manifest, all derived
   /// from `outcome`; then what no longer belongs is removed.
   private func emit<F: FrontEnd>(
     _ outcome: BuildOutcome<F.Document>, frontEnd: F, cache: BuildCache, workers: RenderWorkers,
     digests: [String: String]
-  ) async throws -> (BuildReport, EmittedFiles) {
+  ) async throws -> (BuildReport, EmittedOutputs) {
     var report = BuildReport()
-    var emitted = EmittedFiles()
+    var emitted = EmittedOutputs()
     let layout = frontEnd.layout
     let emitter = Emitter(
       project: project, cache: cache, checkOnly: options.checkOnly, layout: layout, digests: digests)
@@ -389,8 +382,9 @@ public final class Pipeline: Sendable {
     var documentDigests: [String]? = index == nil || layout.manifestPath != nil ? nil : []
     var digestsByPath: [String: String] = [:]
     for position in outcome.documents.indices {
+      // Asked of the scan: a front end that derives outcomes makes none for a page it leaves.
+      guard frontEnd.mayWrite(outcome.documents.document(at: position)) else { continue }
       let document = outcome.documents[position]
-      guard frontEnd.mayWrite(document.document) else { continue }
       let relative = document.document.relativePath
       let digest =
         index == nil
@@ -423,7 +417,7 @@ public final class Pipeline: Sendable {
         index.remember(document.relativePath, digest: digest, outputs: files.map(\.path), outputFolder: project.output)
       }
     }
-    index?.retain(Set(outcome.documents.map(\.document.relativePath)))
+    index?.retain(documents: outcome.documents.pathLookup())
     // The manifest and the site's files, unless what they are made from is what made them.
     let siteDigest = documentDigests.map { EmitDigest.ofSite(documents: $0, context: context) }
     if let path = layout.manifestPath {
@@ -432,7 +426,7 @@ public final class Pipeline: Sendable {
       if try emitManifest(outcome, at: path, frontEnd: frontEnd, index: index, context: context) {
         emitter.wrote(path)
       }
-      emitted.outputs.files.append(path)
+      emitted.files.append(path)
       for file in try frontEnd.siteFiles(outcome) { try emitter.file(file.path, file.data) }
     } else if let index, let siteDigest,
       let kept = index.kept(EmitIndex.site, digest: siteDigest, outputFolder: project.output)
@@ -464,10 +458,10 @@ public final class Pipeline: Sendable {
     if !options.checkOnly {
       try cache.save()
       try index?.save()
-      try frontEnd.finish(outcome, emitted: EmitRecord(stamps: emitter.stamps))
+      try frontEnd.finish(outcome, emitted: EmitRecord(files: emitter.outputs))
     }
 
-    report.references = outcome.documents.reduce(0) { $0 + $1.references.count }
+    report.references = outcome.documents.scans.reduce(0) { $0 + $1.references.count }
     if layout.reportsPages {
       report.pages = outcome.documents.count
       report.remote = outcome.documents.reduce(0) { $0 + $1.references.filter { $0.status == .remote }.count }
@@ -488,9 +482,9 @@ public final class Pipeline: Sendable {
             + "rewrote before still point at them; run the generator again to write those pages afresh"))
     }
     report.diagnostics = report.diagnostics.normalized
-    emitted.outputs.folder = project.output
-    emitted.outputs.expected = emitter.expected
-    emitted.written = emitter.writtenStamps
+    emitted.folder = project.output
+    emitted.expected = emitter.outputs
+    emitted.writtenOutside = emitter.writtenOutside
     return (report, emitted)
   }
 }

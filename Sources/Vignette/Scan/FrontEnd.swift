@@ -114,9 +114,9 @@ public struct ScanResult<Document: ScannedDocument>: Sendable {
 
 /// What the emit stage did, for a front end to remember (`FrontEnd.finish`).
 public struct EmitRecord: Sendable {
-  /// Every file the build wrote or found up to date, relative to the output folder, with its
-  /// size and mtime right after.
-  public var stamps: [String: FileStamp]
+  /// Every file the build produced, relative to the output folder, with its stamp right after
+  /// it was written or found up to date.
+  public var files: [String: EmittedFile]
 }
 
 /// The first and last stages of a build for one kind of site: scanning documents into
@@ -197,6 +197,9 @@ public struct SnapshotInputs {
   public var eachRead: (_ file: (String) -> Void) -> Void = { _ in }
   /// Folders the build may write into (the output folder's), stamped as it left them.
   public var outputFolders: [String] = []
+  /// More such folders, handed to the function it is given one by one (site mode: every
+  /// folder of the site, one per page with pretty URLs, so never listed at once).
+  public var eachOutputFolder: (_ folder: (String) -> Void) -> Void = { _ in }
   /// Asked after the output folders are stamped: whether what the build read is still what
   /// it saw (site mode: the same pages, none added), which those folders' stamps, moved by
   /// the build's own writes, cannot tell.

@@ -51,7 +51,8 @@ public struct SiteFrontEnd: FrontEnd {
     stored = StoredIndex(path: project.cache + "/site/pages.bin", context: context)
   }
 
-  /// `site/pages.bin`, loaded once, the first time it is asked for.
+  /// `site/pages.bin`: its files and context, loaded once, the first time they are asked for
+  /// (by the scan, which takes the pages as they are read, never holding them all).
   private final class StoredIndex: Sendable {
     let path: String
     let context: String
@@ -65,18 +66,17 @@ public struct SiteFrontEnd: FrontEnd {
     var index: SiteIndex {
       loaded.withLock { loaded in
         if let index = loaded { return index }
-        var index = SiteIndex.load(from: path)
-        // The files Vignette wrote stay its own to remove whatever changed.
-        if index.context != context { index.pages = [:] }
+        let index = SiteIndex.load(from: path, context: context) { _, _ in }
         loaded = index
         return index
       }
     }
 
-    /// Lets the remembered pages go once the scan has taken what it needs of them (each
-    /// remembered page's scan is its record), keeping the files Vignette wrote.
-    func forgetPages() {
-      loaded.withLock { $0?.pages = [:] }
+    /// Reads the index, handing each page remembered under this context to `page` in path
+    /// order (the files Vignette wrote stay its own to remove whatever the context).
+    func read(_ page: (String, SiteIndex.Page) -> Void) {
+      let index = SiteIndex.load(from: path, context: context, pages: page)
+      loaded.withLock { $0 = index }
     }
   }
 
@@ -93,16 +93,24 @@ public struct SiteFrontEnd: FrontEnd {
     var result = ScanResult<SitePageScan>()
     result.documents.reserveCapacity(pages.count)
     // An unchanged page is taken from the index without being opened; the others are parsed
-    // on the render threads.
+    // on the render threads. Both lists are in path order, so each remembered page is met as
+    // the index is read (one that is out of order is merely read again).
     var changed: [String] = []
-    for (page, stamp) in pages {
-      if let record = index.pages[page], record.stamp == stamp {
-        result.documents.append(SitePageScan(folder: folder, relativePath: page, record: record))
-      } else {
-        changed.append(page)
+    var next = 0
+    stored.read { page, record in
+      while next < pages.count && pages[next].path < page {
+        changed.append(pages[next].path)
+        next += 1
       }
+      guard next < pages.count, pages[next].path == page else { return }
+      if record.stamp == pages[next].stamp {
+        result.documents.append(SitePageScan(folder: folder, relativePath: pages[next].path, record: record))
+      } else {
+        changed.append(pages[next].path)
+      }
+      next += 1
     }
-    stored.forgetPages()
+    changed += pages[next...].lazy.map(\.path)
     try await workers.forEach(changed, { page in scan(page) }, receive: { result.documents.append($0) })
     result.parsed = changed.count
     return result
@@ -188,6 +196,8 @@ public struct SiteFrontEnd: FrontEnd {
       scan.changes = scan.changes || !video.done
     }
     scan.entries.sort { $0.offset < $1.offset }
+    // Kept for the whole build: without the room appending left (up to as much again).
+    if scan.entries.capacity > scan.entries.count { scan.entries = scan.entries.withUnsafeBufferPointer(Array.init) }
     return scan
   }
 
@@ -287,16 +297,22 @@ public struct SiteFrontEnd: FrontEnd {
   /// Each page's record is encoded as the outcome is walked, never gathered into a second
   /// index first; a no-op run's index is the same bytes, which are not written again.
   public func finish(_ build: BuildOutcome<SitePageScan>, emitted: EmitRecord) throws {
-    let files = emitted.stamps.filter { !isPage($0.key) }
+    var files: [String: FileStamp] = [:]
+    for (file, made) in emitted.files where !isPage(file) { files[file] = made.stamp }
     try SiteIndex.write(to: indexPath, context: context, files: files) { add in
-      for outcome in build.documents {
-        let scan = outcome.document
-        // A remembered page's scan is its record.
-        let failed = outcome.references.contains { $0.status == .invalid || $0.status == .missing }
-        guard scan.remembered || (scan.diagnostics.isEmpty && !failed), var stamp = scan.stamp else { continue }
+      for position in build.documents.indices {
+        let scan = build.documents.document(at: position)
+        guard var stamp = scan.stamp else { continue }
+        // A remembered page's scan is its record; a page read now is finished when nothing
+        // about it failed (its outcome derived only for that).
+        if !scan.remembered {
+          guard scan.diagnostics.isEmpty,
+            !build.documents[position].references.contains(where: { $0.status == .invalid || $0.status == .missing })
+          else { continue }
+        }
         if scan.changes && !scan.remembered {
           // Rewritten now: remembered under the stamp Vignette's write gave it.
-          guard let written = emitted.stamps[scan.relativePath] else { continue }
+          guard let written = emitted.files[scan.relativePath]?.stamp else { continue }
           stamp = written
         }
         add(scan.relativePath, SiteIndex.Page(stamp: stamp, entries: scan.entries, madeFrom: scan.madeFrom))
@@ -312,19 +328,22 @@ public struct SiteFrontEnd: FrontEnd {
   /// beside their sources, rewritten pages): so the pages are listed again once those are
   /// stamped, and a page the generator added meanwhile means no snapshot.
   public func snapshotInputs(_ build: BuildOutcome<SitePageScan>) -> SnapshotInputs {
-    var inputs = SnapshotInputs(outputFolders: FileSystem.folders(under: folder)) {
+    var inputs = SnapshotInputs {
       // The same pages: as many listed, each one of them (no second set of every page).
-      let pages = Set(build.documents.lazy.map(\.document.relativePath))
+      let isPage = build.documents.pathLookup()
       var listed = 0
       var same = true
       FileSystem.walk(folder) { relative, _ in
-        guard same, isPage(relative) else { return }
+        guard same, self.isPage(relative) else { return }
         listed += 1
-        same = pages.contains(relative)
+        same = isPage(relative)
       }
-      return same && listed == pages.count
+      return same && listed == build.documents.count
     }
-    inputs.eachRead = { read in for outcome in build.documents { read(outcome.document.path) } }
+    inputs.eachOutputFolder = { [folder] stamp in
+      FileSystem.walk(folder, entered: { stamp($0.isEmpty ? folder : folder + "/" + $0) }, { _, _ in })
+    }
+    inputs.eachRead = { read in for page in build.documents.scans { read(page.path) } }
     return inputs
   }
 
@@ -360,7 +379,8 @@ public struct SiteFrontEnd: FrontEnd {
 public struct SitePageScan: ScannedDocument {
   /// One image or video of the page, resolved against the page's address.
   struct Entry: Sendable, Hashable {
-    var kind: Reference.Kind
+    // The one-byte fields last: every page keeps its entries, and padding between them
+    // would cost 8 bytes an entry.
     /// Byte offset and length of the start tag of the element Vignette replaces.
     var offset: Int
     var length: Int
@@ -368,13 +388,14 @@ public struct SitePageScan: ScannedDocument {
     var column: Int
     /// The URL as written (a video's id); for an image to show, its site path.
     var target: String
-    /// `ok` for an image or video to show; otherwise why it is left as written.
-    var status: ResolvedTarget.Status
     var message: String? = nil
     /// An image's render key (one of `SiteRewriter.renderKeys`): its file relative to the
     /// folder and, for a theme's `srcset`, the widths it needs (none: the file at its own size,
     /// for a density `srcset`).
     var key: String? = nil
+    var kind: Reference.Kind
+    /// `ok` for an image or video to show; otherwise why it is left as written.
+    var status: ResolvedTarget.Status
 
     init(
       kind: Reference.Kind, offset: Int, length: Int, line: Int, column: Int, target: String,
@@ -420,10 +441,10 @@ public struct SitePageScan: ScannedDocument {
   var entries: [Entry] = []
   public var diagnostics: [Diagnostic] = []
   public var madeFrom: String?
-  /// Has an image or video to rewrite.
-  var changes = false
   /// Size and mtime before the page was read.
   var stamp: FileStamp?
+  /// Has an image or video to rewrite.
+  var changes = false
   /// Taken from `pages.bin`, not read this time.
   var remembered = false
 
@@ -486,16 +507,32 @@ struct SiteIndex: Sendable, Equatable {
 
   /// The index at `path`; empty when there is none, it is damaged or of another version.
   static func load(from path: String) -> SiteIndex {
+    var pages: [String: Page] = [:]
+    var index = load(from: path, context: nil) { pages[$0] = $1 }
+    index.pages = pages
+    return index
+  }
+
+  /// The index at `path` without its pages, which are handed to `page` one by one as they are
+  /// decoded, in the order written, unless the index is of another site context than
+  /// `context` (nil: any); empty when there is none, it is damaged or of another version.
+  static func load(from path: String, context wanted: String?, pages page: (String, Page) -> Void) -> SiteIndex {
     // The site context is a record, not the file's context: the files an index of another
     // context names are still Vignette's to remove.
     guard var reader = CheckedRecordFile.read(path, magic: magic, context: "") else { return SiteIndex() }
     var index = SiteIndex()
     do {
       index.context = try reader.string()
-      while try reader.bool() { index.pages[try reader.string()] = try reader.record() }
+      let wanted = wanted.map { $0 == index.context } ?? true
+      while try reader.bool() {
+        let name = try reader.string()
+        let record: Page = try reader.record()
+        if wanted { page(name, record) }
+      }
       for _ in 0..<(try reader.int()) { index.files[try reader.string()] = try reader.record() }
       guard reader.isAtEnd else { throw CacheRecordReader.Damaged() }
     } catch {
+      // Checksummed whole before it is read: only a version's own mistake gets here.
       return SiteIndex()
     }
     return index

@@ -128,9 +128,10 @@ public enum FileSystem {
   static func walk(
     _ folder: String, entered: (String) -> Void = { _ in }, _ visit: (String, () -> FileStamp?) -> Void
   ) {
-    var pending: [String] = [""]
-    while let relative = pending.popLast() {
-      guard let directory = opendir(relative.isEmpty ? folder : folder + "/" + relative) else { continue }
+    // Each folder is read when it is met, its parent still open: what is held is the path
+    // down to it, not every folder met and not yet read (a site has a folder per page).
+    func read(_ relative: String) {
+      guard let directory = opendir(relative.isEmpty ? folder : folder + "/" + relative) else { return }
       defer { closedir(directory) }
       entered(relative)
       let descriptor = dirfd(directory)
@@ -156,7 +157,7 @@ public enum FileSystem {
           }
         }
         if type == Int32(DT_DIR) {
-          pending.append(path)
+          read(path)
         } else if type == Int32(DT_REG) {
           visit(path) {
             if !known { guard fstatat(descriptor, name, &info, 0) == 0 else { return nil } }
@@ -167,6 +168,7 @@ public enum FileSystem {
         }
       }
     }
+    read("")
   }
 
   /// Size and modification time in nanoseconds, for cheap change detection.

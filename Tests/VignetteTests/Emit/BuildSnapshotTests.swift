@@ -255,26 +255,33 @@ import Testing
     try site.write("assets/posts/fresh.md", "# Fresh\n")
     try snapshot.record(
       stored, started: started, inputs: SnapshotInputs(read: [site.path("assets/posts/fresh.md")]),
-      outputs: EmittedOutputs(),
-      written: [:])
+      outputs: EmittedOutputs())
     #expect(!FileSystem.isFile(site.path("snapshot.bin")), "changed after the build started")
     // The snapshot is written as it is stamped: the file it had begun is gone too, also when
     // the racy file is one of many read one by one.
     var inputs = SnapshotInputs(read: (0..<3).map { _ in site.path("assets/posts/fresh.md") })
     inputs.eachRead = { read in for _ in 0..<50_000 { read(site.path("assets/posts/old.md")) } }
     try site.write("assets/posts/old.md", "# Old\n")
-    try snapshot.record(stored, started: started, inputs: inputs, outputs: EmittedOutputs(), written: [:])
+    try snapshot.record(stored, started: started, inputs: inputs, outputs: EmittedOutputs())
     #expect(!FileSystem.isFile(site.path("snapshot.bin")))
     #expect(try FileManager.default.contentsOfDirectory(atPath: site.root).filter { $0.hasSuffix(".tmp") }.isEmpty)
     // As if the build had started a second later: nothing is racy.
     try snapshot.record(
       stored, started: BuildSnapshot.now() + 1_000_000_000,
       inputs: SnapshotInputs(read: [site.path("assets/posts/fresh.md"), site.path("absent.md")]),
-      outputs: EmittedOutputs(),
-      written: [:])
+      outputs: EmittedOutputs())
     #expect(snapshot.replay() != nil)
     try site.write("absent.md", "now here")
     #expect(snapshot.replay() == nil)
+    // What was read is no longer what the build saw, found once everything is stamped: no
+    // snapshot, and no temporary file left.
+    snapshot.discard()
+    var changed = SnapshotInputs(read: [site.path("assets/posts/fresh.md")]) { false }
+    changed.eachOutputFolder = { stamp in stamp(site.path("assets")) }
+    try snapshot.record(
+      stored, started: BuildSnapshot.now() + 1_000_000_000, inputs: changed, outputs: EmittedOutputs())
+    #expect(!FileSystem.isFile(site.path("snapshot.bin")))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: site.root).filter { $0.hasSuffix(".tmp") }.isEmpty)
   }
 
   @Test func aStampIsRacyWithinATickOfTheStart() throws {

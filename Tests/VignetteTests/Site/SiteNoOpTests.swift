@@ -49,6 +49,25 @@ import Testing
     site.read("public/c/index.html")?.contains(#"data-vignette="images/alpha.png""#) == true
   }
 
+  /// Remembered pages are met in path order as `pages.bin` is read, beside the listing: pages
+  /// whose paths sort between others (`a-b.html` before `a.html` before `a/…`) are still taken
+  /// from it, and only a page that changed is parsed again.
+  @Test func rememberedPagesAreNotParsedAgain() async throws {
+    let site = try await builtSite()
+    for name in ["a-b.html", "a.html", "posts/a-z/index.html", "posts/a/z.html", "z.html"] {
+      try site.write("public/" + name, Self.page(Self.remote))
+    }
+    let snapshot = site.path(".vignette-cache/site/snapshot.bin")
+    #expect(try await site.build().documentsParsed == 5)
+    unlink(snapshot)
+    let noOp = try await site.build()
+    #expect(noOp.pages == 8 && noOp.documentsParsed == 0 && noOp.upToDate != true)
+    try site.write("public/a.html", Self.page("/blog/images/alpha.png"))
+    unlink(snapshot)
+    let one = try await site.build()
+    #expect(one.pages == 8 && one.documentsParsed == 1 && one.documentsWritten == 1)
+  }
+
   @Test func aPageEditedToTheSameSizeIsReadAgain() async throws {
     let site = try await builtSite()
     let file = site.path("public/c/index.html")
