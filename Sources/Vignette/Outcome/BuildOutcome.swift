@@ -253,6 +253,9 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
   public let diagnostics: [Diagnostic]
   /// Source files whose variants are known (planned successfully).
   public let planned: Int
+  /// References left as written because they point off the site (site mode), counted as the
+  /// outcomes were first made.
+  public let remoteReferences: Int
 
   /// The outcome of `resolved`, every document's kept.
   init(
@@ -262,11 +265,16 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
     self.init(
       scanDiagnostics: scanDiagnostics, embedded: embedded, planned: planned, rendered: rendered, display: display,
       resolve: { _ in fatalError("kept outcomes are never derived") },
-      documents: { maker, diagnose in
+      documents: { maker, diagnose, made in
         // Sorted in place: the caller hands its array over (`consume`), so it is not copied.
         var resolved = resolved
         resolved.sort { $0.document.relativePath < $1.document.relativePath }
-        return DocumentOutcomes(kept: resolved.map { maker.outcome(of: $0, diagnose: diagnose) })
+        return DocumentOutcomes(
+          kept: resolved.map { document in
+            let outcome = maker.outcome(of: document, diagnose: diagnose)
+            made(outcome)
+            return outcome
+          })
       })
   }
 
@@ -280,11 +288,11 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
     self.init(
       scanDiagnostics: scanDiagnostics, embedded: embedded, planned: planned, rendered: rendered, display: display,
       resolve: resolve,
-      documents: { maker, diagnose in
+      documents: { maker, diagnose, made in
         var documents = documents
         documents.sort { $0.relativePath < $1.relativePath }
-        // Made once for the diagnostics, and let go.
-        for document in documents { _ = maker.outcome(of: maker.resolve(document), diagnose: diagnose) }
+        // Made once for the diagnostics and the counts, and let go.
+        for document in documents { made(maker.outcome(of: maker.resolve(document), diagnose: diagnose)) }
         return DocumentOutcomes(derived: documents, maker: maker)
       })
   }
@@ -293,7 +301,9 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
     scanDiagnostics: [Diagnostic], embedded: Embedded, planned: Int, rendered: Rendered,
     display: @escaping @Sendable (String) -> String,
     resolve: @escaping @Sendable (Document) -> ResolvedDocument<Document>,
-    documents make: (OutcomeMaker<Document>, (Diagnostic) -> Void) -> DocumentOutcomes<Document>
+    documents make: (
+      OutcomeMaker<Document>, _ diagnose: (Diagnostic) -> Void, _ made: (DocumentOutcome<Document>) -> Void
+    ) -> DocumentOutcomes<Document>
   ) {
     var diagnostics = scanDiagnostics + embedded.diagnostics
     var images: [String: RenderedSource] = [:]
@@ -315,7 +325,10 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
       videos[id] = video
     }
     let maker = OutcomeMaker(rendered: rendered.images, videos: videos, display: display, resolve: resolve)
-    let documents = make(maker) { diagnostics.append($0) }
+    var remote = 0
+    let documents = make(
+      maker, { diagnostics.append($0) }, { outcome in remote += outcome.references.count { $0.status == .remote } })
+    remoteReferences = remote
     // Each document's own problems, in the documents' order.
     for document in documents { diagnostics += document.document.diagnostics }
     self.documents = documents

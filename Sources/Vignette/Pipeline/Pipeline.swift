@@ -464,7 +464,7 @@ public final class Pipeline: Sendable {
     report.references = outcome.documents.scans.reduce(0) { $0 + $1.references.count }
     if layout.reportsPages {
       report.pages = outcome.documents.count
-      report.remote = outcome.documents.reduce(0) { $0 + $1.references.filter { $0.status == .remote }.count }
+      report.remote = outcome.remoteReferences
     } else {
       report.posts = outcome.documents.count
     }
