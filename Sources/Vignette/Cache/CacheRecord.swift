@@ -194,6 +194,18 @@ enum CheckedRecordFile {
     return reader
   }
 
+  /// The records of the file at `path`, as `read` checks it, read a window at a time instead
+  /// of whole (site mode's index has a record per page): the body is hashed in a first pass
+  /// over the open file, then decoded in a second one. An atomic replacement of the file
+  /// meanwhile does not reach what is open.
+  static func stream(_ path: String, magic: String, context: String) -> RecordStream? {
+    guard let stream = RecordStream(path: path) else { return nil }
+    guard (try? stream.next({ try $0.string() })) == magic, let checksum = try? stream.next({ try $0.string() }),
+      stream.hashRest() == checksum, (try? stream.next({ try $0.string() })) == context
+    else { return nil }
+    return stream
+  }
+
   /// Writes the records `write` appends as the file at `path`, atomically, as they are
   /// encoded: a temporary file gets the body 64 KiB at a time while it is hashed, then the
   /// checksum goes into the room left for it in the header. When the file there already has
@@ -378,5 +390,85 @@ extension Reference: CacheRecord {
     writer.optional(targetRange) { $0.range($1) }
     writer.optional(shortcode) { $0.record($1) }
     writer.optional(key) { $0.string($1) }
+  }
+}
+
+/// A checked record file read in windows of 64 KiB (`CheckedRecordFile.stream`).
+final class RecordStream {
+  private let descriptor: Int32
+  private let size: Int
+  /// The bytes from the file at `windowStart`, of which the first `position` are read.
+  private var window: [UInt8] = []
+  private var windowStart = 0
+  private var position = 0
+
+  init?(path: String) {
+    descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    var info = stat()
+    guard descriptor >= 0, fstat(descriptor, &info) == 0 else {
+      if descriptor >= 0 { close(descriptor) }
+      return nil
+    }
+    size = Int(info.st_size)
+  }
+
+  deinit { close(descriptor) }
+
+  var isAtEnd: Bool { windowStart + position == size }
+
+  /// The next value, decoded by `decode`; a value the window cuts short is decoded again once
+  /// the window has more. Throws `Damaged` for what does not decode from the whole rest.
+  func next<T>(_ decode: (inout CacheRecordReader) throws -> T) throws -> T {
+    while true {
+      do {
+        var reader = CacheRecordReader(window, from: position)
+        let value = try decode(&reader)
+        position = reader.offset
+        return value
+      } catch let error as CacheRecordReader.Damaged {
+        guard windowStart + window.count < size else { throw error }
+      }
+      refill()
+    }
+  }
+
+  /// Drops what was read and reads at least 64 KiB more (twice the window, for a value
+  /// longer than it).
+  private func refill() {
+    window.removeFirst(position)
+    windowStart += position
+    position = 0
+    let more = min(max(1 << 16, window.count), size - windowStart - window.count)
+    let kept = window.count
+    window += [UInt8](repeating: 0, count: more)
+    let got = window.withUnsafeMutableBytes {
+      read(into: UnsafeMutableRawBufferPointer(rebasing: $0[kept...]), at: windowStart + kept)
+    }
+    window.removeLast(more - got)
+  }
+
+  private func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+    var done = 0
+    while done < buffer.count {
+      let count = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+      if count <= 0 { break }
+      done += count
+    }
+    return done
+  }
+
+  /// The hex SHA-256 of everything after what was read, the window kept where it is.
+  func hashRest() -> String {
+    var digest = SHA256()
+    digest.update(data: window[position...])
+    var offset = windowStart + window.count
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while offset < size {
+      let got = chunk.withUnsafeMutableBytes { read(into: $0, at: offset) }
+      guard got > 0 else { break }
+      digest.update(data: chunk[..<got])
+      offset += got
+    }
+    return Checksum.hex(digest.finalize())
   }
 }

@@ -26,26 +26,43 @@ final class Emitter {
   private(set) var differences: [OutputDifference] = []
   /// The full stamp of each file outside the output folder this build wrote (absolute path).
   private(set) var writtenOutside: [String: FullStamp] = [:]
+  /// What each document's outputs became, when they are kept out of `outputs` (site mode: a
+  /// page each, so never a table of every page).
+  private(set) var documents: DocumentOutputs
 
   /// The files the build produces, relative to the output folder.
-  var expected: Set<String> { Set(outputs.keys) }
+  var expected: Set<String> {
+    var paths = Set(outputs.keys)
+    for (path, _) in documents { paths.insert(path) }
+    return paths
+  }
 
   init(
-    project: Project, cache: BuildCache, checkOnly: Bool, layout: OutputLayout, digests: [String: String] = [:]
+    project: Project, cache: BuildCache, checkOnly: Bool, layout: OutputLayout, digests: [String: String] = [:],
+    documents: DocumentOutputs = DocumentOutputs()
   ) {
     self.project = project
     self.cache = cache
     self.checkOnly = checkOnly
     self.layout = layout
     self.digests = digests
+    self.documents = documents
   }
 
   /// A generated file at `relative` (to the output folder), made from `source` (a post, as
-  /// the user knows it; nil for files of the whole site).
-  func file(_ relative: String, _ data: Data, from source: String? = nil) throws {
+  /// the user knows it; nil for files of the whole site), one of the outputs of the document
+  /// at `document` in the outcome when it is one.
+  func file(_ relative: String, _ data: Data, from source: String? = nil, document: Int? = nil) throws {
     let path = project.output + "/" + relative
+    func record(_ file: EmittedFile) {
+      if let document, documents.keeps {
+        documents.add(relative, file, document: document)
+      } else {
+        outputs[relative] = file
+      }
+    }
     if checkOnly {
-      outputs[relative] = .expected
+      record(.expected)
       if FileManager.default.contents(atPath: path) != data {
         differences.append(OutputDifference(path: path, display: project.display(path), source: source, expected: data))
       }
@@ -53,9 +70,9 @@ final class Emitter {
     }
     if try FileSystem.writeAtomically(data, to: path) {
       written += 1
-      outputs[relative] = FullStamp.of(path).map(EmittedFile.wrote) ?? .expected
+      record(FullStamp.of(path).map(EmittedFile.wrote) ?? .expected)
     } else {
-      outputs[relative] = FileSystem.stamp(path).map(EmittedFile.found) ?? .expected
+      record(FileSystem.stamp(path).map(EmittedFile.found) ?? .expected)
     }
   }
 
@@ -120,6 +137,12 @@ final class Emitter {
       stale = files.filter { FileSystem.stamp(project.output + "/" + $0.key) == $0.value }.map(\.key)
     }
     stale.removeAll { outputs[$0] != nil }
+    if !stale.isEmpty && !documents.isEmpty {
+      let candidates = Set(stale)
+      var produced = Set<String>()
+      for (path, _) in documents where candidates.contains(path) { produced.insert(path) }
+      stale.removeAll { produced.contains($0) }
+    }
     if !stale.isEmpty {
       keptNamed = stillNamed(stale).sorted()
       for relative in keptNamed {
@@ -162,4 +185,104 @@ public enum EmittedFile: Sendable {
 
   /// The full stamp, when this build wrote it.
   var written: FullStamp? { if case .wrote(let full) = self { full } else { nil } }
+}
+
+extension EmittedFile: CacheRecord {
+  init(from reader: inout CacheRecordReader) throws {
+    switch try reader.int() {
+    case 0: self = .expected
+    case 1: self = .found(try reader.record())
+    case 2: self = .wrote(try reader.record())
+    default: throw CacheRecordReader.Damaged()
+    }
+  }
+
+  func write(to writer: inout CacheRecordWriter) {
+    switch self {
+    case .expected: writer.int(0)
+    case .found(let stamp):
+      writer.int(1)
+      writer.record(stamp)
+    case .wrote(let stamp):
+      writer.int(2)
+      writer.record(stamp)
+    }
+  }
+}
+
+/// What the emit stage made of each document's outputs, by the document's position in the
+/// outcome, kept in a spool (`Spool`) instead of a table: site mode writes a page for each of
+/// thousands of pages. Without a spool (markdown mode) it keeps nothing, and the emitter's
+/// table has every output.
+public struct DocumentOutputs: Sendable, Sequence {
+  private let spool: Spool?
+  private let count: Int
+  /// Where each document's last record is in the spool (-1: none); each record names the one
+  /// before it of the same document. Made at the first record.
+  private var heads: [Int] = []
+
+  /// Keeps nothing.
+  public init() {
+    spool = nil
+    count = 0
+  }
+
+  /// Keeps the outputs of `count` documents in `spool`.
+  init(spool: Spool, count: Int) {
+    self.spool = spool
+    self.count = count
+  }
+
+  /// Whether it keeps the documents' outputs.
+  var keeps: Bool { spool != nil }
+  var isEmpty: Bool { heads.isEmpty }
+
+  mutating func add(_ path: String, _ file: EmittedFile, document: Int) {
+    guard let spool else { return }
+    if heads.isEmpty { heads = Array(repeating: -1, count: count) }
+    let previous = heads[document]
+    heads[document] = spool.append { writer in
+      writer.int(previous)
+      writer.string(path)
+      writer.record(file)
+    }
+  }
+
+  /// Every output of the document at `document`, the last first.
+  func files(of document: Int) -> [(path: String, file: EmittedFile)] {
+    guard let spool, !heads.isEmpty else { return [] }
+    var result: [(path: String, file: EmittedFile)] = []
+    var next = heads[document]
+    while next >= 0 {
+      let (previous, path, file) = spool.read(at: next) {
+        (try $0.int(), try $0.string(), try $0.record(EmittedFile.self))
+      }
+      result.append((path, file))
+      next = previous
+    }
+    return result
+  }
+
+  /// The output at `path` of the document at `document`.
+  public func file(of document: Int, at path: String) -> EmittedFile? {
+    files(of: document).first { $0.path == path }?.file
+  }
+
+  /// Every output, document by document.
+  public func makeIterator() -> Iterator { Iterator(outputs: self) }
+
+  public struct Iterator: IteratorProtocol {
+    let outputs: DocumentOutputs
+    var document = 0
+    var files: [(path: String, file: EmittedFile)] = []
+
+    public mutating func next() -> (path: String, file: EmittedFile)? {
+      while files.isEmpty {
+        guard document < outputs.heads.count else { return nil }
+        files = outputs.files(of: document)
+        document += 1
+      }
+      return files.removeLast()
+    }
+  }
 }

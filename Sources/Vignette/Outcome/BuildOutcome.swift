@@ -148,7 +148,7 @@ public struct DocumentOutcomes<Document: ScannedDocument>: RandomAccessCollectio
         var high = documents.count
         while low < high {
           let middle = (low + high) / 2
-          if documents[middle].relativePath < path { low = middle + 1 } else { high = middle }
+          if FileSystem.precedes(documents[middle].relativePath, path) { low = middle + 1 } else { high = middle }
         }
         return low < documents.count && documents[low].relativePath == path
       }
@@ -256,6 +256,8 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
   /// References left as written because they point off the site (site mode), counted as the
   /// outcomes were first made.
   public let remoteReferences: Int
+  /// Every document's references, counted as the outcomes were first made.
+  public let referenceCount: Int
 
   /// The outcome of `resolved`, every document's kept.
   init(
@@ -279,9 +281,10 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
   }
 
   /// The outcome of `documents`, each resolved by `resolve` and made again whenever it is
-  /// asked for (`FrontEnd.derivesOutcomes`).
+  /// asked for (`FrontEnd.derivesOutcomes`); sorted by path unless `inPathOrder` says they are.
   init(
-    scanDiagnostics: [Diagnostic], deriving documents: [Document], embedded: Embedded, planned: Int,
+    scanDiagnostics: [Diagnostic], deriving documents: [Document], inPathOrder: Bool = false, embedded: Embedded,
+    planned: Int,
     rendered: Rendered, display: @escaping @Sendable (String) -> String,
     resolve: @escaping @Sendable (Document) -> ResolvedDocument<Document>
   ) {
@@ -290,7 +293,7 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
       resolve: resolve,
       documents: { maker, diagnose, made in
         var documents = documents
-        documents.sort { $0.relativePath < $1.relativePath }
+        if !inPathOrder { documents.sort { FileSystem.precedes($0.relativePath, $1.relativePath) } }
         // Made once for the diagnostics and the counts, and let go.
         for document in documents { made(maker.outcome(of: maker.resolve(document), diagnose: diagnose)) }
         return DocumentOutcomes(derived: documents, maker: maker)
@@ -326,11 +329,19 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
     }
     let maker = OutcomeMaker(rendered: rendered.images, videos: videos, display: display, resolve: resolve)
     var remote = 0
+    var references = 0
+    // Each document's own problems, in the documents' order, after those of the references.
+    var own: [Diagnostic] = []
     let documents = make(
-      maker, { diagnostics.append($0) }, { outcome in remote += outcome.references.count { $0.status == .remote } })
+      maker, { diagnostics.append($0) },
+      { outcome in
+        remote += outcome.references.count { $0.status == .remote }
+        references += outcome.references.count
+        own += outcome.document.diagnostics
+      })
     remoteReferences = remote
-    // Each document's own problems, in the documents' order.
-    for document in documents { diagnostics += document.document.diagnostics }
+    referenceCount = references
+    diagnostics += own
     self.documents = documents
     self.images = images
     posters = embedded.posters

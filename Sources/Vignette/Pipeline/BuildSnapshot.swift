@@ -183,11 +183,18 @@ struct BuildSnapshot {
         inputs.eachOutputFolder { add($0, FullStamp.of($0)) }
         for file in outputs.files { try settled(file) }
         for (file, emitted) in outputs.expected { try settled(outputs.folder + "/" + file, written: emitted.written) }
+        for (file, emitted) in outputs.documents { try settled(outputs.folder + "/" + file, written: emitted.written) }
         for file in inputs.read where !folders.contains(file) { try settled(file) }
         var failure: (any Error)?
-        inputs.eachRead { file in
+        let prefix = outputs.folder + "/"
+        inputs.eachRead { file, document in
           guard failure == nil, !folders.contains(file) else { return }
-          do { try settled(file) } catch { failure = error }
+          // A document rewritten in place keeps the stamp its write gave it.
+          let written = document.flatMap { document in
+            file.hasPrefix(prefix)
+              ? outputs.documents.file(of: document, at: String(file.dropFirst(prefix.count))) : nil
+          }?.written
+          do { try settled(file, written: written) } catch { failure = error }
         }
         if let failure { throw failure }
         body.bool(false)
@@ -221,6 +228,8 @@ struct BuildSnapshot {
 struct EmittedOutputs {
   var folder = ""
   var expected: [String: EmittedFile] = [:]
+  /// The documents' own outputs, when the emit stage kept them apart (`DocumentOutputs`).
+  var documents = DocumentOutputs()
   var files: [String] = []
   /// The full stamp of each of `files` the build wrote, taken right after the write.
   var writtenOutside: [String: FullStamp] = [:]

@@ -138,7 +138,8 @@ public final class Pipeline: Sendable {
     let outcome =
       derives
       ? BuildOutcome(
-        scanDiagnostics: scanned.diagnostics, deriving: consume documents, embedded: embedded, planned: planned,
+        scanDiagnostics: scanned.diagnostics, deriving: consume documents, inPathOrder: scanned.inPathOrder,
+        embedded: embedded, planned: planned,
         rendered: rendered, display: project.display, resolve: resolveOne)
       : BuildOutcome(
         scanDiagnostics: scanned.diagnostics, documents: consume resolved, embedded: embedded, planned: planned,
@@ -357,8 +358,12 @@ public final class Pipeline: Sendable {
     var report = BuildReport()
     var emitted = EmittedOutputs()
     let layout = frontEnd.layout
+    // A front end that derives outcomes holds nothing per document: what each one's outputs
+    // became goes to a spool too.
     let emitter = Emitter(
-      project: project, cache: cache, checkOnly: options.checkOnly, layout: layout, digests: digests)
+      project: project, cache: cache, checkOnly: options.checkOnly, layout: layout, digests: digests,
+      documents: frontEnd.derivesOutcomes
+        ? DocumentOutputs(spool: Spool(folder: project.cache), count: outcome.documents.count) : DocumentOutputs())
     let posters = Dictionary(outcome.posters.map { ($0.value, $0.key) }) { first, _ in first }
     for (_, rendered) in outcome.images.sorted(by: { $0.key < $1.key }) {
       let file = rendered.source.file
@@ -378,7 +383,9 @@ public final class Pipeline: Sendable {
     let context = EmitDigest.context(project)
     // By position in the outcome: a front end that derives outcomes makes each again on the
     // render thread that writes it, so they are never all held at once.
-    var pending: [(position: Int, digest: String?)] = []
+    var pending: [Int] = []
+    // Digests apart: a front end without them (site mode) keeps just a number per page.
+    var pendingDigests: [Int: String] = [:]
     var documentDigests: [String]? = index == nil || layout.manifestPath != nil ? nil : []
     var digestsByPath: [String: String] = [:]
     for position in outcome.documents.indices {
@@ -399,20 +406,21 @@ public final class Pipeline: Sendable {
         for path in kept { emitter.expect(path) }
         continue
       }
-      pending.append((position, digest))
+      pending.append(position)
+      pendingDigests[position] = digest
     }
     report.documentsWritten = pending.count
-    try await workers.forEach(pending) { item in
-      let document = outcome.documents[item.position]
-      return (item.digest, document.document, try frontEnd.outputs(of: document, in: outcome))
-    } receive: { digest, document, files in
+    try await workers.forEach(pending) { [pendingDigests] position in
+      let document = outcome.documents[position]
+      return (position, pendingDigests[position], document.document, try frontEnd.outputs(of: document, in: outcome))
+    } receive: { position, digest, document, files in
       // The post it is made from: the document itself, unless the document is its own
       // output (site mode's pages, made from the post the generator read, when known).
       let source =
         document.madeFrom
         ?? (document.path == project.output + "/" + document.relativePath
           ? nil : project.display(document.path))
-      for file in files { try emitter.file(file.path, file.data, from: source) }
+      for file in files { try emitter.file(file.path, file.data, from: source, document: position) }
       if let index, let digest {
         index.remember(document.relativePath, digest: digest, outputs: files.map(\.path), outputFolder: project.output)
       }
@@ -458,10 +466,10 @@ public final class Pipeline: Sendable {
     if !options.checkOnly {
       try cache.save()
       try index?.save()
-      try frontEnd.finish(outcome, emitted: EmitRecord(files: emitter.outputs))
+      try frontEnd.finish(outcome, emitted: EmitRecord(files: emitter.outputs, documents: emitter.documents))
     }
 
-    report.references = outcome.documents.scans.reduce(0) { $0 + $1.references.count }
+    report.references = outcome.referenceCount
     if layout.reportsPages {
       report.pages = outcome.documents.count
       report.remote = outcome.remoteReferences
@@ -484,6 +492,7 @@ public final class Pipeline: Sendable {
     report.diagnostics = report.diagnostics.normalized
     emitted.folder = project.output
     emitted.expected = emitter.outputs
+    emitted.documents = emitter.documents
     emitted.writtenOutside = emitter.writtenOutside
     return (report, emitted)
   }

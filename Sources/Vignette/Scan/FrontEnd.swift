@@ -105,6 +105,9 @@ public struct ScanResult<Document: ScannedDocument>: Sendable {
   /// Documents parsed in this run; the others came from the front end's cache or watch
   /// mode's memo unchanged.
   public var parsed = 0
+  /// The documents are in path order already (`FileSystem.precedes`), so the outcome need not
+  /// sort them.
+  public var inPathOrder = false
 
   public init(documents: [Document] = [], diagnostics: [Diagnostic] = []) {
     self.documents = documents
@@ -115,8 +118,11 @@ public struct ScanResult<Document: ScannedDocument>: Sendable {
 /// What the emit stage did, for a front end to remember (`FrontEnd.finish`).
 public struct EmitRecord: Sendable {
   /// Every file the build produced, relative to the output folder, with its stamp right after
-  /// it was written or found up to date.
+  /// it was written or found up to date; but for the documents' own outputs where the emit
+  /// stage keeps those apart (`documents`).
   public var files: [String: EmittedFile]
+  /// The outputs of each document, by its position in the outcome, when kept apart (site mode).
+  public var documents = DocumentOutputs()
 }
 
 /// The first and last stages of a build for one kind of site: scanning documents into
@@ -140,8 +146,9 @@ public protocol FrontEnd: Sendable {
 
   /// Whether the build resolves each document again whenever its outcome is needed, holding
   /// only the scans (`DocumentOutcomes`): right where resolving is reading the document's own
-  /// scan, so that memory grows with nothing but the scans. False (the default) keeps every
-  /// document's outcome, made once.
+  /// scan, so that memory grows with nothing but the scans (site mode's are handles into a
+  /// spool on disk); the emit stage then keeps what it wrote for each document in a spool too
+  /// (`DocumentOutputs`). False (the default) keeps every document's outcome, made once.
   var derivesOutcomes: Bool { get }
 
   /// The files written for one document, made from its outcome alone (and the site's).
@@ -193,8 +200,9 @@ public struct SnapshotInputs {
   /// folders): each must have been last changed before the build started.
   public var read: [String] = []
   /// More files read, handed to the function it is given one by one (site mode's pages: as
-  /// many as the site has, so never listed at once).
-  public var eachRead: (_ file: (String) -> Void) -> Void = { _ in }
+  /// many as the site has, so never listed at once), each with the position of the document
+  /// it is in the outcome when it is one (a page rewritten in place is an output too).
+  public var eachRead: (_ file: (String, _ document: Int?) -> Void) -> Void = { _ in }
   /// Folders the build may write into (the output folder's), stamped as it left them.
   public var outputFolders: [String] = []
   /// More such folders, handed to the function it is given one by one (site mode: every

@@ -7,11 +7,16 @@ import Vips
 /// every later stage (resolve → embed → plan → render → outcome → emit) with it: the cache and
 /// remote cache, shards, `gc`, the manifest, diagnostics, `--json`, progress and exit statuses.
 ///
-/// Two passes, neither keeping a page: the scan parses every `.html` page on the render
-/// threads, a few at once, and keeps only a summary of each (`SitePageScan`: where its images
-/// and videos are and what they point at); the emit stage parses again just the pages that
-/// change and rewrites them in place (`SiteRewriter`). Variants go beside their sources in the
-/// folder, the facade's files and posters under `vignette/`.
+/// Two passes, neither keeping a page: the scan walks the folder in path order and parses
+/// every `.html` page that changed on the render threads, a few at once, handed to them as the
+/// walk meets them; it keeps only a summary of each (where its images and videos are and what
+/// they point at), and that on disk, in the build's spool (`Spool`), with a 16-byte handle in
+/// memory (`SitePageScan`). The emit stage parses again just the pages that change and
+/// rewrites them in place (`SiteRewriter`), and what it wrote for each page goes to the spool
+/// too (`DocumentOutputs`). So a build holds a few dozen bytes a page, not the pages' paths or
+/// summaries: at 10,000 pages its peak is that of a 1,000-page site (bench/site-memory.md).
+/// Variants go beside their sources in the folder, the facade's files and posters under
+/// `vignette/`.
 ///
 /// Kept outside the published folder, in the cache folder: `site/pages.bin` (`SiteIndex`:
 /// each finished page's summary under its size and mtime, so an unchanged page is not even
@@ -21,9 +26,10 @@ public struct SiteFrontEnd: FrontEnd {
   public let project: Project
   /// The configured base (`--base-url`, `baseURL`); pages tell their own otherwise.
   public let base: SiteBase?
-  /// What the last build left in `site/pages.bin`, read when first needed: never by a build
-  /// the build snapshot answers, whose memory then does not grow with the number of pages.
-  var index: SiteIndex { stored.index }
+  /// The files Vignette wrote into the folder, as the last build left them in
+  /// `site/pages.bin`: read by the scan, else when first needed; never by a build the build
+  /// snapshot answers.
+  var ownedFiles: [String: FileStamp] { stored.files }
   private let stored: StoredIndex
   /// One copy of each path the build's references resolve to: the pages of a site show the
   /// same few pictures thousands of times, and every outcome keeps its reference's path.
@@ -51,69 +57,113 @@ public struct SiteFrontEnd: FrontEnd {
     stored = StoredIndex(path: project.cache + "/site/pages.bin", context: context)
   }
 
-  /// `site/pages.bin`: its files and context, loaded once, the first time they are asked for
-  /// (by the scan, which takes the pages as they are read, never holding them all).
+  /// `site/pages.bin`, read a page at a time by the scan (`SiteIndex.Reader`), and the files
+  /// it names kept from then on.
   private final class StoredIndex: Sendable {
     let path: String
     let context: String
-    private let loaded = Mutex<SiteIndex?>(nil)
+    private let loaded = Mutex<[String: FileStamp]?>(nil)
+    /// The pages the last scan found, as a digest of the set of their paths (`PagePaths`).
+    let listed = Mutex<PagePaths>(PagePaths())
 
     init(path: String, context: String) {
       self.path = path
       self.context = context
     }
 
-    var index: SiteIndex {
+    /// The files the index names, read (skipping its pages) the first time they are asked
+    /// for when the scan did not read them.
+    var files: [String: FileStamp] {
       loaded.withLock { loaded in
-        if let index = loaded { return index }
-        let index = SiteIndex.load(from: path, context: context) { _, _ in }
-        loaded = index
-        return index
+        if let files = loaded { return files }
+        var reader = SiteIndex.Reader(path: path, context: nil)
+        let files = reader.files()
+        loaded = files
+        return files
       }
     }
 
-    /// Reads the index, handing each page remembered under this context to `page` in path
-    /// order (the files Vignette wrote stay its own to remove whatever the context).
-    func read(_ page: (String, SiteIndex.Page) -> Void) {
-      let index = SiteIndex.load(from: path, context: context, pages: page)
-      loaded.withLock { $0 = index }
-    }
+    /// A reader of the pages remembered under this context, in path order.
+    func reader() -> SiteIndex.Reader { SiteIndex.Reader(path: path, context: context) }
+
+    /// The files the scan's reader found after the pages.
+    func keep(files: [String: FileStamp]) { loaded.withLock { $0 = files } }
   }
 
   public var layout: OutputLayout {
     OutputLayout(
       variantFolder: "", posterFolder: Self.facadeFolder, manifestPath: project.cache + "/site/manifest.json",
-      owned: .files(index.files), reportsPages: true, leavesPassThrough: true)
+      owned: .files(ownedFiles), reportsPages: true, leavesPassThrough: true)
   }
 
   // MARK: Scan
 
   public func scan(memo: PipelineMemo?, workers: RenderWorkers) async throws -> ScanResult<SitePageScan> {
-    let pages = FileSystem.stampedFiles(under: folder, where: isPage)
-    var result = ScanResult<SitePageScan>()
-    result.documents.reserveCapacity(pages.count)
+    let store = SiteScanStore(folder: folder, spool: Spool(folder: project.cache))
+    let walk = PageWalk(folder: folder, isPage: isPage, index: stored.reader(), store: store)
     // An unchanged page is taken from the index without being opened; the others are parsed
-    // on the render threads. Both lists are in path order, so each remembered page is met as
-    // the index is read (one that is out of order is merely read again).
-    var changed: [String] = []
-    var next = 0
-    stored.read { page, record in
-      while next < pages.count && pages[next].path < page {
-        changed.append(pages[next].path)
-        next += 1
-      }
-      guard next < pages.count, pages[next].path == page else { return }
-      if record.stamp == pages[next].stamp {
-        result.documents.append(SitePageScan(folder: folder, relativePath: pages[next].path, record: record))
-      } else {
-        changed.append(pages[next].path)
-      }
-      next += 1
+    // on the render threads, handed to them as the walk meets them.
+    try await workers.forEach(AnyIterator { walk.nextToParse() }) { [self] page in
+      (page.slot, scan(page.path, into: store))
+    } receive: { slot, scan in
+      walk.documents[slot] = scan
     }
-    changed += pages[next...].lazy.map(\.path)
-    try await workers.forEach(changed, { page in scan(page) }, receive: { result.documents.append($0) })
-    result.parsed = changed.count
+    stored.keep(files: walk.index.files())
+    stored.listed.withLock { $0 = walk.paths }
+    var result = ScanResult<SitePageScan>()
+    result.documents = walk.documents.map { $0! }
+    result.parsed = walk.parsed
+    result.inPathOrder = true
     return result
+  }
+
+  /// The scan's walk over the folder: every page in path order (`FileSystem.SortedWalk`),
+  /// each met against `pages.bin`, which is in the same order (a page out of order is merely
+  /// read again).
+  private final class PageWalk {
+    let store: SiteScanStore
+    var index: SiteIndex.Reader
+    private var walk: FileSystem.SortedWalk
+    private let isPage: (String) -> Bool
+    private var remembered: (path: String, page: SiteIndex.Page)?
+    /// Every page in path order: remembered ones at once, parsed ones when they come back.
+    var documents: [SitePageScan?] = []
+    var parsed = 0
+    var paths = PagePaths()
+
+    init(folder: String, isPage: @escaping (String) -> Bool, index: SiteIndex.Reader, store: SiteScanStore) {
+      walk = FileSystem.SortedWalk(folder)
+      self.isPage = isPage
+      self.index = index
+      self.store = store
+      remembered = self.index.nextPage()
+    }
+
+    /// The next page to parse, and its place in `documents`; the remembered pages before it
+    /// are taken on the way.
+    func nextToParse() -> (slot: Int, path: String)? {
+      while let path = walk.next() {
+        guard isPage(path), let stamp = walk.stamp() else { continue }
+        paths.add(path)
+        while let page = remembered, FileSystem.precedes(page.path, path) { remembered = index.nextPage() }
+        if let page = remembered, page.path == path {
+          remembered = index.nextPage()
+          if page.page.stamp == stamp {
+            var summary = SitePageScan.Summary(relativePath: path)
+            summary.stamp = stamp
+            summary.madeFrom = page.page.madeFrom
+            summary.entries = page.page.entries
+            documents.append(
+              SitePageScan(store: store, summary: summary, changes: false, remembered: true))
+            continue
+          }
+        }
+        documents.append(nil)
+        parsed += 1
+        return (documents.count - 1, path)
+      }
+      return nil
+    }
   }
 
   /// Whether the file at `relative` (to the folder) is a page: HTML, not the facade's.
@@ -122,16 +172,17 @@ public struct SiteFrontEnd: FrontEnd {
   }
 
   /// The first pass over one page: what it needs, without keeping the page.
-  func scan(_ relative: String) -> SitePageScan {
+  func scan(_ relative: String, into store: SiteScanStore) -> SitePageScan {
     let file = folder + "/" + relative
     let display = project.display(file)
-    var scan = SitePageScan(folder: folder, relativePath: relative)
+    var scan = SitePageScan.Summary(relativePath: relative)
+    var changes = false
     // Size and mtime before the page is read: a page the generator writes again while
     // Vignette runs is never remembered under its new stamp with what the old one had.
     scan.stamp = FileSystem.stamp(file)
     guard let data = FileManager.default.contents(atPath: file) else {
       scan.diagnostics.append(Diagnostic(.error, file: display, "cannot read the page"))
-      return scan
+      return SitePageScan(store: store, summary: scan, changes: false, remembered: false)
     }
     let page = SitePage(path: relative, bytes: [UInt8](data), folder: folder, configuredBase: base)
     scan.madeFrom = sourcePost(of: relative)
@@ -161,7 +212,7 @@ public struct SiteFrontEnd: FrontEnd {
         .addSources where modern,
         .addDensitySources where modern:
         keys = SiteRewriter.renderKeys(image.action)
-        scan.changes = true
+        changes = true
       case .done(let done):
         // Rewritten by an earlier run: its marker (or the density srcset it kept) still
         // tells what it shows.
@@ -193,20 +244,19 @@ public struct SiteFrontEnd: FrontEnd {
         SitePageScan.Entry(
           kind: .youtube, offset: element.startTag.lowerBound, length: element.startTag.count, line: element.line,
           column: element.column, target: video.id, status: .ok))
-      scan.changes = scan.changes || !video.done
+      changes = changes || !video.done
     }
     scan.entries.sort { $0.offset < $1.offset }
-    // Kept for the whole build: without the room appending left (up to as much again).
-    if scan.entries.capacity > scan.entries.count { scan.entries = scan.entries.withUnsafeBufferPointer(Array.init) }
-    return scan
+    return SitePageScan(store: store, summary: scan, changes: changes, remembered: false)
   }
 
   public func resolve(_ page: SitePageScan, with resolver: ReferenceResolver) -> ResolvedDocument<SitePageScan> {
     // Resolved while scanning, against the page's own address (its base URL, `<base>`).
-    ResolvedDocument(
+    let entries = page.entries
+    return ResolvedDocument(
       document: page,
-      references: zip(page.references, page.entries).map { reference, entry in
-        ResolvedReference(reference: reference, target: entry.target(in: folder, intern: paths.intern))
+      references: entries.map { entry in
+        ResolvedReference(reference: entry.reference, target: entry.target(in: folder, intern: paths.intern))
       })
   }
 
@@ -220,7 +270,7 @@ public struct SiteFrontEnd: FrontEnd {
   }
 
   /// Only a page with an image or video to rewrite, read before it was stamped.
-  public func mayWrite(_ page: SitePageScan) -> Bool { page.changes && page.stamp != nil }
+  public func mayWrite(_ page: SitePageScan) -> Bool { page.changes && page.stamped }
 
   /// A page Vignette rewrote is never rewritten again (its markup is recognised), so after a
   /// change of settings it still names the variants it was given, until the generator writes
@@ -260,8 +310,9 @@ public struct SiteFrontEnd: FrontEnd {
   public func outputs(of outcome: DocumentOutcome<SitePageScan>, in build: BuildOutcome<SitePageScan>) throws
     -> [OutputFile]
   {
-    let scan = outcome.document
-    guard scan.changes, let stamp = scan.stamp else { return [] }
+    guard outcome.document.changes else { return [] }
+    let scan = outcome.document.summary
+    guard let stamp = scan.stamp else { return [] }
     let file = folder + "/" + scan.relativePath
     guard FileSystem.stamp(file) == stamp, let data = FileManager.default.contents(atPath: file) else { return [] }
     let page = SitePage(path: scan.relativePath, bytes: [UInt8](data), folder: folder, configuredBase: base)
@@ -301,18 +352,20 @@ public struct SiteFrontEnd: FrontEnd {
     for (file, made) in emitted.files where !isPage(file) { files[file] = made.stamp }
     try SiteIndex.write(to: indexPath, context: context, files: files) { add in
       for position in build.documents.indices {
-        let scan = build.documents.document(at: position)
+        let page = build.documents.document(at: position)
+        guard page.stamped else { continue }
+        let scan = page.summary
         guard var stamp = scan.stamp else { continue }
         // A remembered page's scan is its record; a page read now is finished when nothing
         // about it failed (its outcome derived only for that).
-        if !scan.remembered {
+        if !page.remembered {
           guard scan.diagnostics.isEmpty,
             !build.documents[position].references.contains(where: { $0.status == .invalid || $0.status == .missing })
           else { continue }
         }
-        if scan.changes && !scan.remembered {
+        if page.changes && !page.remembered {
           // Rewritten now: remembered under the stamp Vignette's write gave it.
-          guard let written = emitted.files[scan.relativePath]?.stamp else { continue }
+          guard let written = emitted.documents.file(of: position, at: scan.relativePath)?.stamp else { continue }
           stamp = written
         }
         add(scan.relativePath, SiteIndex.Page(stamp: stamp, entries: scan.entries, madeFrom: scan.madeFrom))
@@ -328,22 +381,20 @@ public struct SiteFrontEnd: FrontEnd {
   /// beside their sources, rewritten pages): so the pages are listed again once those are
   /// stamped, and a page the generator added meanwhile means no snapshot.
   public func snapshotInputs(_ build: BuildOutcome<SitePageScan>) -> SnapshotInputs {
+    let scanned = stored.listed.withLock { $0 }
     var inputs = SnapshotInputs {
-      // The same pages: as many listed, each one of them (no second set of every page).
-      let isPage = build.documents.pathLookup()
-      var listed = 0
-      var same = true
-      FileSystem.walk(folder) { relative, _ in
-        guard same, self.isPage(relative) else { return }
-        listed += 1
-        same = isPage(relative)
-      }
-      return same && listed == build.documents.count
+      // The same pages: as many, with the same paths, told by a digest of the set of them
+      // taken by the scan's walk (no list of every page).
+      var paths = PagePaths()
+      FileSystem.walk(folder) { relative, _ in if self.isPage(relative) { paths.add(relative) } }
+      return paths == scanned && scanned.count == build.documents.count
     }
     inputs.eachOutputFolder = { [folder] stamp in
       FileSystem.walk(folder, entered: { stamp($0.isEmpty ? folder : folder + "/" + $0) }, { _, _ in })
     }
-    inputs.eachRead = { read in for page in build.documents.scans { read(page.path) } }
+    inputs.eachRead = { read in
+      for position in build.documents.indices { read(build.documents.document(at: position).path, position) }
+    }
     return inputs
   }
 
@@ -375,12 +426,11 @@ public struct SiteFrontEnd: FrontEnd {
 }
 
 /// What site mode's scan keeps of one page: where each image and video is and what it points
-/// at, never the page itself, so memory does not grow with the size of the site.
+/// at (its `Summary`), never the page itself, and that in the build's spool: in memory, a
+/// handle, so memory does not grow with the size of the site.
 public struct SitePageScan: ScannedDocument {
   /// One image or video of the page, resolved against the page's address.
   struct Entry: Sendable, Hashable {
-    // The one-byte fields last: every page keeps its entries, and padding between them
-    // would cost 8 bytes an entry.
     /// Byte offset and length of the start tag of the element Vignette replaces.
     var offset: Int
     var length: Int
@@ -434,33 +484,91 @@ public struct SitePageScan: ScannedDocument {
     }
   }
 
-  /// The site folder: one string every page shares, its absolute path made when asked for.
-  let folder: String
-  public var path: String { folder + "/" + relativePath }
-  public var relativePath: String
-  var entries: [Entry] = []
-  public var diagnostics: [Diagnostic] = []
-  public var madeFrom: String?
-  /// Size and mtime before the page was read.
-  var stamp: FileStamp?
-  /// Has an image or video to rewrite.
-  var changes = false
-  /// Taken from `pages.bin`, not read this time.
-  var remembered = false
+  /// What the scan found on one page, kept in the build's spool (`SiteScanStore`) between the
+  /// scan and the emit stage, not in memory.
+  struct Summary: CacheRecord {
+    var relativePath: String
+    /// Size and mtime before the page was read.
+    var stamp: FileStamp?
+    var madeFrom: String?
+    var diagnostics: [Diagnostic] = []
+    var entries: [Entry] = []
 
-  public var references: [Reference] { entries.map(\.reference) }
+    init(relativePath: String) { self.relativePath = relativePath }
 
-  init(folder: String, relativePath: String) {
-    self.folder = folder
-    self.relativePath = relativePath
+    // The path first: it is read alone, without the rest (`SitePageScan.relativePath`).
+    init(from reader: inout CacheRecordReader) throws {
+      relativePath = try reader.string()
+      stamp = try reader.optional { try $0.record() }
+      madeFrom = try reader.optional { try $0.string() }
+      diagnostics = try reader.array { try $0.record() }
+      entries = try reader.array { try $0.record() }
+    }
+
+    func write(to writer: inout CacheRecordWriter) {
+      writer.string(relativePath)
+      writer.optional(stamp) { $0.record($1) }
+      writer.optional(madeFrom) { $0.string($1) }
+      writer.array(diagnostics) { $0.record($1) }
+      writer.array(entries) { $0.record($1) }
+    }
   }
 
-  init(folder: String, relativePath: String, record: SiteIndex.Page) {
-    self.init(folder: folder, relativePath: relativePath)
-    entries = record.entries
-    madeFrom = record.madeFrom
-    stamp = record.stamp
-    remembered = true
+  /// Where the summary is, and what the build asks of every page without reading it (whether
+  /// it changes, whether it was read before it was stamped, whether it came from `pages.bin`),
+  /// in one word: 16 bytes a page, with the store.
+  private let store: SiteScanStore
+  private let bits: Int
+
+  init(store: SiteScanStore, summary: Summary, changes: Bool, remembered: Bool) {
+    self.store = store
+    let position = store.spool.append { $0.record(summary) }
+    bits = position << 3 | (changes ? 1 : 0) | (remembered ? 2 : 0) | (summary.stamp != nil ? 4 : 0)
+  }
+
+  /// Has an image or video to rewrite.
+  var changes: Bool { bits & 1 != 0 }
+  /// Taken from `pages.bin`, not read this time.
+  var remembered: Bool { bits & 2 != 0 }
+  /// Was stamped before it was read.
+  var stamped: Bool { bits & 4 != 0 }
+
+  /// Everything the scan found, read back from the spool: code that needs more than one of the
+  /// properties below reads this once.
+  var summary: Summary { store.summary(at: bits >> 3) }
+
+  public var relativePath: String { store.relativePath(at: bits >> 3) }
+  public var path: String { store.folder + "/" + relativePath }
+  var entries: [Entry] { summary.entries }
+  var stamp: FileStamp? { summary.stamp }
+  public var diagnostics: [Diagnostic] { summary.diagnostics }
+  public var madeFrom: String? { summary.madeFrom }
+  public var references: [Reference] { summary.entries.map(\.reference) }
+}
+
+/// The site folder (one string every page shares) and the spool its pages' summaries are in.
+final class SiteScanStore: Sendable {
+  let folder: String
+  let spool: Spool
+  /// The summary read last: the stages ask a page for several of its properties in a row.
+  private let last = Mutex<(position: Int, summary: SitePageScan.Summary)?>(nil)
+
+  init(folder: String, spool: Spool) {
+    self.folder = folder
+    self.spool = spool
+  }
+
+  func summary(at position: Int) -> SitePageScan.Summary {
+    if let last = last.withLock({ $0 }), last.position == position { return last.summary }
+    let summary: SitePageScan.Summary = spool.read(at: position) { try $0.record() }
+    last.withLock { $0 = (position, summary) }
+    return summary
+  }
+
+  /// The page's path alone (the first field of its summary).
+  func relativePath(at position: Int) -> String {
+    if let last = last.withLock({ $0 }), last.position == position { return last.summary.relativePath }
+    return spool.read(at: position) { try $0.string() }
   }
 }
 
@@ -505,37 +613,75 @@ struct SiteIndex: Sendable, Equatable {
   /// with its stamp then: the only files a later build may remove.
   var files: [String: FileStamp] = [:]
 
-  /// The index at `path`; empty when there is none, it is damaged or of another version.
+  /// The index at `path`, whole; empty when there is none, it is damaged or of another
+  /// version.
   static func load(from path: String) -> SiteIndex {
-    var pages: [String: Page] = [:]
-    var index = load(from: path, context: nil) { pages[$0] = $1 }
-    index.pages = pages
+    var reader = Reader(path: path, context: nil)
+    var index = SiteIndex()
+    while let (name, page) = reader.nextPage() { index.pages[name] = page }
+    index.files = reader.files()
+    index.context = reader.context
     return index
   }
 
-  /// The index at `path` without its pages, which are handed to `page` one by one as they are
-  /// decoded, in the order written, unless the index is of another site context than
-  /// `context` (nil: any); empty when there is none, it is damaged or of another version.
-  static func load(from path: String, context wanted: String?, pages page: (String, Page) -> Void) -> SiteIndex {
-    // The site context is a record, not the file's context: the files an index of another
-    // context names are still Vignette's to remove.
-    guard var reader = CheckedRecordFile.read(path, magic: magic, context: "") else { return SiteIndex() }
-    var index = SiteIndex()
-    do {
-      index.context = try reader.string()
-      let wanted = wanted.map { $0 == index.context } ?? true
-      while try reader.bool() {
-        let name = try reader.string()
-        let record: Page = try reader.record()
-        if wanted { page(name, record) }
+  /// `pages.bin` read a page at a time, in the order written (`CheckedRecordFile.stream`),
+  /// then the files it names. An index that is missing, damaged or of another version has
+  /// neither; one of another site context than the reader's has no pages, since its files are
+  /// still Vignette's to remove.
+  struct Reader {
+    private let stream: RecordStream?
+    /// The site context of the build that wrote it.
+    private(set) var context = ""
+    private let wanted: String?
+    private var pagesLeft = true
+    private var damaged = false
+
+    /// A reader of the index at `path`, of the pages remembered under `context` (nil: any).
+    init(path: String, context wanted: String?) {
+      // The site context is a record, not the file's context: the files an index of another
+      // context names are still Vignette's to remove.
+      stream = CheckedRecordFile.stream(path, magic: SiteIndex.magic, context: "")
+      self.wanted = wanted
+      do {
+        context = try stream?.next { try $0.string() } ?? ""
+      } catch {
+        damaged = true
       }
-      for _ in 0..<(try reader.int()) { index.files[try reader.string()] = try reader.record() }
-      guard reader.isAtEnd else { throw CacheRecordReader.Damaged() }
-    } catch {
-      // Checksummed whole before it is read: only a version's own mistake gets here.
-      return SiteIndex()
     }
-    return index
+
+    /// The next page, in path order; nil after the last.
+    mutating func nextPage() -> (path: String, page: Page)? {
+      guard let stream, pagesLeft, !damaged else { return nil }
+      do {
+        while try stream.next({ try $0.bool() }) {
+          let name = try stream.next { try $0.string() }
+          let page: Page = try stream.next { try $0.record() }
+          if wanted == nil || wanted == context { return (name, page) }
+        }
+      } catch {
+        // Checksummed whole before it is read: only a version's own mistake gets here.
+        damaged = true
+      }
+      pagesLeft = false
+      return nil
+    }
+
+    /// The files Vignette wrote into the folder (the pages not yet read are skipped).
+    mutating func files() -> [String: FileStamp] {
+      while nextPage() != nil {}
+      guard let stream, !damaged else { return [:] }
+      var files: [String: FileStamp] = [:]
+      do {
+        for _ in 0..<(try stream.next { try $0.int() }) {
+          let name = try stream.next { try $0.string() }
+          files[name] = try stream.next { try $0.record() }
+        }
+        guard stream.isAtEnd else { throw CacheRecordReader.Damaged() }
+      } catch {
+        return [:]
+      }
+      return files
+    }
   }
 
   /// Written atomically, and only when it changed.
@@ -620,5 +766,26 @@ extension Pipeline {
         message: "must be an http or https URL or a path starting with /, found \"\(text)\"")
     }
     return (project, base)
+  }
+}
+
+/// A set of page paths as its size and a digest of its members that does not depend on their
+/// order (sums of two 64-bit hashes of each path, in this process's random seed): what site
+/// mode needs to tell whether the folder still has the pages the scan found, without a list
+/// of every page.
+struct PagePaths: Equatable, Sendable {
+  private(set) var count = 0
+  private var first: UInt64 = 0
+  private var second: UInt64 = 0
+
+  mutating func add(_ path: String) {
+    var hasher = Hasher()
+    hasher.combine(path)
+    first &+= UInt64(bitPattern: Int64(hasher.finalize()))
+    var other = Hasher()
+    other.combine(0x5349_5445 as UInt32)
+    other.combine(path)
+    second &+= UInt64(bitPattern: Int64(other.finalize()))
+    count += 1
   }
 }

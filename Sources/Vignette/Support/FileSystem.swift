@@ -107,18 +107,6 @@ public enum FileSystem {
     return result
   }
 
-  /// Every regular file under `folder` whose relative path `wanted` accepts, with its size and
-  /// mtime, sorted by path: one `readdir` pass and one `fstatat` per wanted file.
-  public static func stampedFiles(under folder: String, where wanted: (String) -> Bool) -> [(
-    path: String, stamp: FileStamp
-  )] {
-    var result: [(path: String, stamp: FileStamp)] = []
-    walk(folder) { relative, stamp in
-      if wanted(relative), let stamp = stamp() { result.append((relative, stamp)) }
-    }
-    return result.sorted { $0.path < $1.path }
-  }
-
   /// Calls `visit` with each regular file under `folder` (a symlink counts when it points at
   /// a regular file; symlinked folders are not entered, as `FileManager`'s enumerator does)
   /// and a function giving its stamp. Written on `opendir`/`readdir` with the entry types
@@ -197,4 +185,155 @@ public enum FileSystem {
 public struct FileStamp: Codable, Sendable, Hashable {
   public var size: Int64
   public var modified: Int64
+}
+
+extension FileSystem {
+  /// Whether `left` sorts before `right` in path order: by their UTF-8 bytes, the order of
+  /// `SortedWalk`.
+  static func precedes(_ left: String, _ right: String) -> Bool {
+    left.utf8.lexicographicallyPrecedes(right.utf8)
+  }
+
+  /// The regular files under a folder in path order (`precedes`), as `walk` finds them (a
+  /// symlink counts when it points at a regular file; symlinked folders are not entered), one
+  /// at a time. Each folder is read whole when it is met and its entries sorted, a folder
+  /// below them as its name with a `/`: what is held is the names of the folders down to the
+  /// file, in one buffer each, not a path per file.
+  final class SortedWalk {
+    private typealias Entry = (start: Int32, end: Int32, folder: Bool)
+    private let root: String
+    private var frames: [Frame] = []
+    private var started = false
+
+    private struct Frame {
+      let relative: String
+      let descriptor: Int32
+      /// The names, one after another.
+      var names: [UInt8] = []
+      /// Each entry: where its name starts and ends in `names`, and whether it is a folder.
+      var entries: [Entry] = []
+      var next = 0
+    }
+
+    init(_ root: String) { self.root = root }
+
+    deinit { for frame in frames { close(frame.descriptor) } }
+
+    /// The next file's path relative to the folder; nil after the last.
+    func next() -> String? {
+      if !started {
+        started = true
+        enter("")
+      }
+      while !frames.isEmpty {
+        let top = frames.count - 1
+        guard frames[top].next < frames[top].entries.count else {
+          close(frames.removeLast().descriptor)
+          continue
+        }
+        let entry = frames[top].entries[frames[top].next]
+        frames[top].next += 1
+        let name = String(decoding: frames[top].names[Int(entry.start)..<Int(entry.end)], as: UTF8.self)
+        let path = frames[top].relative.isEmpty ? name : frames[top].relative + "/" + name
+        if entry.folder {
+          enter(path)
+        } else {
+          return path
+        }
+      }
+      return nil
+    }
+
+    /// Size and mtime of the file `next` gave last (through its symlink).
+    func stamp() -> FileStamp? {
+      guard let frame = frames.last, frame.next > 0 else { return nil }
+      let entry = frame.entries[frame.next - 1]
+      var info = stat()
+      let found = frame.names[Int(entry.start)..<Int(entry.end)].withContiguousStorageIfAvailable { bytes in
+        var name = Array(bytes)
+        name.append(0)
+        return name.withUnsafeBufferPointer {
+          $0.withMemoryRebound(to: CChar.self) { fstatat(frame.descriptor, $0.baseAddress!, &info, 0) == 0 }
+        }
+      }
+      guard found == true else { return nil }
+      return FileStamp(
+        size: Int64(info.st_size), modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    }
+
+    private func enter(_ relative: String) {
+      let descriptor = open(relative.isEmpty ? root : root + "/" + relative, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+      guard descriptor >= 0 else { return }
+      // `fdopendir` takes the descriptor over: a second one stays open for `fstatat`.
+      let listing = dup(descriptor)
+      guard listing >= 0, let directory = fdopendir(listing) else {
+        if listing >= 0 { close(listing) }
+        close(descriptor)
+        return
+      }
+      defer { closedir(directory) }
+      var frame = Frame(relative: relative, descriptor: descriptor)
+      while let entry = readdir(directory) {
+        var type = Int32(entry.pointee.d_type)
+        let start = frame.names.count
+        withUnsafePointer(to: entry.pointee.d_name) {
+          $0.withMemoryRebound(to: UInt8.self, capacity: Int(NAME_MAX) + 1) { name in
+            var index = 0
+            while name[index] != 0 {
+              frame.names.append(name[index])
+              index += 1
+            }
+          }
+        }
+        let name = frame.names[start...]
+        if name.elementsEqual([UInt8(ascii: ".")]) || name.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
+          frame.names.removeLast(name.count)
+          continue
+        }
+        if type == Int32(DT_UNKNOWN) || type == Int32(DT_LNK) {
+          // Follow a symlink to what it names; an unknown type (some file systems) is looked up.
+          var info = stat()
+          var cName = Array(name)
+          cName.append(0)
+          let found = cName.withUnsafeBufferPointer {
+            $0.withMemoryRebound(to: CChar.self) {
+              fstatat(descriptor, $0.baseAddress!, &info, type == Int32(DT_LNK) ? 0 : AT_SYMLINK_NOFOLLOW) == 0
+            }
+          }
+          switch info.st_mode & S_IFMT {
+          case S_IFREG where found: type = Int32(DT_REG)
+          case S_IFDIR where found && type == Int32(DT_UNKNOWN): type = Int32(DT_DIR)
+          default: type = -1
+          }
+        }
+        guard type == Int32(DT_REG) || type == Int32(DT_DIR) else {
+          frame.names.removeLast(frame.names.count - start)
+          continue
+        }
+        frame.entries.append((Int32(start), Int32(frame.names.count), type == Int32(DT_DIR)))
+      }
+      // A folder sorts as its name with a `/` after it, so that the files come in the order
+      // of their whole paths.
+      frame.entries.sort { [names = frame.names] left, right in Self.precedes(names, left, right) }
+      frames.append(frame)
+    }
+
+    private static func precedes(_ names: [UInt8], _ left: Entry, _ right: Entry) -> Bool {
+      names.withUnsafeBufferPointer { names in
+        // The byte at `index` of an entry's key: its name, then `/` for a folder, then none.
+        func unit(_ entry: Entry, _ index: Int) -> Int {
+          let at = Int(entry.start) + index
+          if at < Int(entry.end) { return Int(names[at]) }
+          return at == Int(entry.end) && entry.folder ? Int(UInt8(ascii: "/")) : -1
+        }
+        var index = 0
+        while true {
+          let (l, r) = (unit(left, index), unit(right, index))
+          if l != r { return l < r }
+          if l < 0 { return false }
+          index += 1
+        }
+      }
+    }
+  }
 }

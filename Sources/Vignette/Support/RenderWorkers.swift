@@ -51,9 +51,11 @@ public final class RenderWorkers: Sendable {
 
   /// Runs `body` on each item on the render threads, as many at once as there are threads,
   /// and hands each result to `receive` on the calling task as it comes back (in no fixed
-  /// order), so no more than a few results are held at once.
+  /// order), so no more than a few results are held at once. The items are taken from `items`
+  /// on the calling task as threads come free, so a sequence that makes them as it goes
+  /// never holds them all.
   public func forEach<Item: Sendable, Result: Sendable>(
-    _ items: [Item], _ body: @escaping @Sendable (Item) throws -> Result, receive: (Result) throws -> Void
+    _ items: some Sequence<Item>, _ body: @escaping @Sendable (Item) throws -> Result, receive: (Result) throws -> Void
   ) async throws {
     try await withThrowingTaskGroup(of: Result.self) { group in
       var iterator = items.makeIterator()

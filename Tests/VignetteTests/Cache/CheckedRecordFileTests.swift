@@ -27,6 +27,51 @@ import Testing
     return reader.isAtEnd ? values : nil
   }
 
+  /// The same file read a window at a time (`CheckedRecordFile.stream`).
+  func stream(_ path: String) -> [String]? {
+    guard let stream = CheckedRecordFile.stream(path, magic: "test-1", context: "context"),
+      let count = try? stream.next({ try $0.int() })
+    else { return nil }
+    var values: [String] = []
+    for _ in 0..<count {
+      guard let name = try? stream.next({ try $0.string() }), let number = try? stream.next({ try $0.int() }) else {
+        return nil
+      }
+      values.append("\(name) \(number)")
+    }
+    return stream.isAtEnd ? values : nil
+  }
+
+  /// Streamed, a file reads back the same as whole: values cut by a window's end (and one
+  /// longer than a window) are decoded once the window has them; a damaged body, another
+  /// format or another context gives nothing.
+  @Test func aStreamedFileReadsBackAsWhole() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vignette-records-\(UUID())").path
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let path = folder + "/index.bin"
+    try CheckedRecordFile.write(path, magic: "test-1", context: "context", records(20_000))
+    #expect(stream(path) == read(path))
+    #expect(stream(path)?.count == 20_000)
+
+    let long = String(repeating: "é", count: 100_000)
+    try CheckedRecordFile.write(path, magic: "test-1", context: "context") { writer in
+      writer.int(3)
+      for name in ["a", long, "b"] {
+        writer.string(name)
+        writer.int(name.count)
+      }
+    }
+    #expect(stream(path) == ["a 1", "\(long) 100000", "b 1"])
+
+    #expect(CheckedRecordFile.stream(path, magic: "test-2", context: "context") == nil)
+    #expect(CheckedRecordFile.stream(path, magic: "test-1", context: "other") == nil)
+    var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    bytes[bytes.count / 2] ^= 0x01
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    #expect(CheckedRecordFile.stream(path, magic: "test-1", context: "context") == nil)
+    #expect(CheckedRecordFile.stream(folder + "/missing.bin", magic: "test-1", context: "context") == nil)
+  }
+
   @Test func aFileOfManySpillsReadsBackAndIsWrittenOnlyWhenItChanges() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vignette-records-\(UUID())").path
     defer { try? FileManager.default.removeItem(atPath: folder) }

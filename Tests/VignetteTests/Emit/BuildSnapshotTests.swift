@@ -260,7 +260,7 @@ import Testing
     // The snapshot is written as it is stamped: the file it had begun is gone too, also when
     // the racy file is one of many read one by one.
     var inputs = SnapshotInputs(read: (0..<3).map { _ in site.path("assets/posts/fresh.md") })
-    inputs.eachRead = { read in for _ in 0..<50_000 { read(site.path("assets/posts/old.md")) } }
+    inputs.eachRead = { read in for _ in 0..<50_000 { read(site.path("assets/posts/old.md"), nil) } }
     try site.write("assets/posts/old.md", "# Old\n")
     try snapshot.record(stored, started: started, inputs: inputs, outputs: EmittedOutputs())
     #expect(!FileSystem.isFile(site.path("snapshot.bin")))

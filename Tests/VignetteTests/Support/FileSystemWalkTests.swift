@@ -3,7 +3,7 @@ import Testing
 
 @testable import Vignette
 
-/// `FileSystem.files(under:)` and `stampedFiles(under:where:)`, the `readdir` walk: the same
+/// `FileSystem.files(under:)` and `SortedWalk`, the `readdir` walks: the same
 /// files `FileManager`'s enumerator with a `stat` per entry gave, and the same stamps as
 /// `FileSystem.stamp`.
 @Suite struct FileSystemWalkTests {
@@ -51,9 +51,33 @@ import Testing
         "images/p.jpg", "index.html", "link.html", "posts/a/.hidden.html", "posts/a/index.html",
       ])
 
-    let pages = FileSystem.stampedFiles(under: folder) { $0.hasSuffix(".html") }
-    #expect(pages.map(\.path) == ["index.html", "link.html", "posts/a/.hidden.html", "posts/a/index.html"])
-    for page in pages { #expect(page.stamp == FileSystem.stamp(folder + "/" + page.path), "\(page.path)") }
+    let walk = FileSystem.SortedWalk(folder)
+    var walked: [String] = []
+    while let path = walk.next() {
+      walked.append(path)
+      #expect(walk.stamp() == FileSystem.stamp(folder + "/" + path), "\(path)")
+    }
+    #expect(walked == FileSystem.files(under: folder))
     #expect(FileSystem.files(under: site.path("missing")).isEmpty)
+    #expect(FileSystem.SortedWalk(site.path("missing")).next() == nil)
+  }
+
+  /// `SortedWalk` gives the files in the order of their whole paths' bytes (`precedes`), the
+  /// order site mode's `pages.bin` is written and met in: a folder sorts as its name with a
+  /// `/`, so `a-b/…` comes before `a/…`, and `a/…` before `a0.html`.
+  @Test func theSortedWalkIsInPathOrder() throws {
+    let site = try TestSite()
+    let paths = [
+      "a.html", "a-b/x.html", "a/b.html", "a/b/c.html", "a0.html", "ab/c.html", "B.html", "é.html", "e/f.html",
+      "a/b-c.html", "a/b/c/d/e.html", "z.html",
+    ]
+    for path in paths { try site.write("public/" + path, Data(path.utf8)) }
+    let walk = FileSystem.SortedWalk(site.path("public"))
+    var walked: [String] = []
+    while let path = walk.next() { walked.append(path) }
+    #expect(walked == paths.sorted(by: FileSystem.precedes))
+    #expect(walked.first == "B.html" && walked.last == "é.html")
+    #expect(walked.firstIndex(of: "a-b/x.html")! < walked.firstIndex(of: "a/b.html")!)
+    #expect(walked.firstIndex(of: "a/b/c/d/e.html")! < walked.firstIndex(of: "a0.html")!)
   }
 }
