@@ -57,7 +57,7 @@ public final class Pipeline: Sendable {
 
     options.progress?(.stage("scan"))
     var scanned = try await frontEnd.scan(memo: memo, workers: workers)
-    let kinds = Set(scanned.documents.flatMap { $0.references.map(\.kind) })
+    let kinds = Set(scanned.documents.lazy.flatMap { $0.references.lazy.map(\.kind) })
     let live = frontEnd.liveDiagnostics(kinds: kinds)
     scanned.diagnostics += live
 
