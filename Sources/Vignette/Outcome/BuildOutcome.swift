@@ -98,28 +98,31 @@ public struct DocumentOutcome<Document: ScannedDocument>: Sendable {
 public struct DocumentOutcomes<Document: ScannedDocument>: RandomAccessCollection, Sendable {
   private enum Storage: Sendable {
     case kept([DocumentOutcome<Document>])
-    case derived([Document], OutcomeMaker<Document>)
+    case derived([Document], OutcomeMaker<Document>, @Sendable (Document) -> ResolvedDocument<Document>)
   }
 
   private let storage: Storage
 
   init(kept: [DocumentOutcome<Document>]) { storage = .kept(kept) }
 
-  init(derived documents: [Document], maker: OutcomeMaker<Document>) { storage = .derived(documents, maker) }
+  init(
+    derived documents: [Document], maker: OutcomeMaker<Document>,
+    resolve: @escaping @Sendable (Document) -> ResolvedDocument<Document>
+  ) { storage = .derived(documents, maker, resolve) }
 
   public var startIndex: Int { 0 }
 
   public var endIndex: Int {
     switch storage {
     case .kept(let outcomes): outcomes.count
-    case .derived(let documents, _): documents.count
+    case .derived(let documents, _, _): documents.count
     }
   }
 
   public subscript(position: Int) -> DocumentOutcome<Document> {
     switch storage {
     case .kept(let outcomes): outcomes[position]
-    case .derived(let documents, let maker): maker.outcome(of: maker.resolve(documents[position]))
+    case .derived(let documents, let maker, let resolve): maker.outcome(of: resolve(documents[position]))
     }
   }
 
@@ -127,7 +130,7 @@ public struct DocumentOutcomes<Document: ScannedDocument>: RandomAccessCollectio
   public func document(at position: Int) -> Document {
     switch storage {
     case .kept(let outcomes): outcomes[position].document
-    case .derived(let documents, _): documents[position]
+    case .derived(let documents, _, _): documents[position]
     }
   }
 
@@ -142,7 +145,7 @@ public struct DocumentOutcomes<Document: ScannedDocument>: RandomAccessCollectio
     case .kept(let outcomes):
       let paths = Set(outcomes.lazy.map(\.document.relativePath))
       return { paths.contains($0) }
-    case .derived(let documents, _):
+    case .derived(let documents, _, _):
       return { path in
         var low = 0
         var high = documents.count
@@ -159,7 +162,6 @@ public struct DocumentOutcomes<Document: ScannedDocument>: RandomAccessCollectio
 /// What turns a resolved document into its outcome: the rendered images and the videos, each
 /// in one box that every reference to it shares.
 final class OutcomeMaker<Document: ScannedDocument>: Sendable {
-  let resolve: @Sendable (Document) -> ResolvedDocument<Document>
   private let rendered: [String: Result<RenderedSource, ImageFailure>]
   private let shownImages: [String: ReferenceOutcome.Shown]
   private let shownVideos: [String: ReferenceOutcome.Shown]
@@ -167,8 +169,7 @@ final class OutcomeMaker<Document: ScannedDocument>: Sendable {
 
   init(
     rendered: [String: Result<RenderedSource, ImageFailure>], videos: [String: Video],
-    display: @escaping @Sendable (String) -> String,
-    resolve: @escaping @Sendable (Document) -> ResolvedDocument<Document>
+    display: @escaping @Sendable (String) -> String
   ) {
     self.rendered = rendered
     var images: [String: ReferenceOutcome.Shown] = [:]
@@ -176,7 +177,6 @@ final class OutcomeMaker<Document: ScannedDocument>: Sendable {
     shownImages = images
     shownVideos = videos.mapValues { ReferenceOutcome.Shown(video: $0) }
     self.display = display
-    self.resolve = resolve
   }
 
   /// The outcome of `item`; what is wrong with it goes to `diagnose` (the diagnostics are
@@ -266,7 +266,6 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
   ) {
     self.init(
       scanDiagnostics: scanDiagnostics, embedded: embedded, planned: planned, rendered: rendered, display: display,
-      resolve: { _ in fatalError("kept outcomes are never derived") },
       documents: { maker, diagnose, made in
         // Sorted in place: the caller hands its array over (`consume`), so it is not copied.
         var resolved = resolved
@@ -290,20 +289,18 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
   ) {
     self.init(
       scanDiagnostics: scanDiagnostics, embedded: embedded, planned: planned, rendered: rendered, display: display,
-      resolve: resolve,
       documents: { maker, diagnose, made in
         var documents = documents
         if !inPathOrder { documents.sort { FileSystem.precedes($0.relativePath, $1.relativePath) } }
         // Made once for the diagnostics and the counts, and let go.
-        for document in documents { made(maker.outcome(of: maker.resolve(document), diagnose: diagnose)) }
-        return DocumentOutcomes(derived: documents, maker: maker)
+        for document in documents { made(maker.outcome(of: resolve(document), diagnose: diagnose)) }
+        return DocumentOutcomes(derived: documents, maker: maker, resolve: resolve)
       })
   }
 
   private init(
     scanDiagnostics: [Diagnostic], embedded: Embedded, planned: Int, rendered: Rendered,
     display: @escaping @Sendable (String) -> String,
-    resolve: @escaping @Sendable (Document) -> ResolvedDocument<Document>,
     documents make: (
       OutcomeMaker<Document>, _ diagnose: (Diagnostic) -> Void, _ made: (DocumentOutcome<Document>) -> Void
     ) -> DocumentOutcomes<Document>
@@ -327,7 +324,7 @@ public struct BuildOutcome<Document: ScannedDocument>: Sendable {
       }
       videos[id] = video
     }
-    let maker = OutcomeMaker(rendered: rendered.images, videos: videos, display: display, resolve: resolve)
+    let maker = OutcomeMaker<Document>(rendered: rendered.images, videos: videos, display: display)
     var remote = 0
     var references = 0
     // Each document's own problems, in the documents' order, after those of the references.
