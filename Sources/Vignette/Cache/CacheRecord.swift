@@ -448,13 +448,7 @@ final class RecordStream {
   }
 
   private func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
-    var done = 0
-    while done < buffer.count {
-      let count = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-      if count <= 0 { break }
-      done += count
-    }
-    return done
+    FileSystem.read(descriptor, into: buffer, at: offset)
   }
 
   /// The hex SHA-256 of everything after what was read, the window kept where it is.

@@ -389,8 +389,16 @@ public final class Pipeline: Sendable {
     var documentDigests: [String]? = index == nil || layout.manifestPath != nil ? nil : []
     var digestsByPath: [String: String] = [:]
     for position in outcome.documents.indices {
-      // Asked of the scan: a front end that derives outcomes makes none for a page it leaves.
-      guard frontEnd.mayWrite(outcome.documents.document(at: position)) else { continue }
+      // Asked of the scan: a front end that derives outcomes makes none for a page it leaves,
+      // and, with no input digest to keep its outputs by (site mode), derives it only where
+      // they are made.
+      let scan = outcome.documents.document(at: position)
+      guard frontEnd.mayWrite(scan) else { continue }
+      guard index != nil, frontEnd.inputDigest(of: scan) != nil else {
+        documentDigests = nil
+        pending.append(position)
+        continue
+      }
       let document = outcome.documents[position]
       let relative = document.document.relativePath
       let digest =
@@ -410,19 +418,20 @@ public final class Pipeline: Sendable {
       pendingDigests[position] = digest
     }
     report.documentsWritten = pending.count
-    try await workers.forEach(pending) { [pendingDigests] position in
-      let document = outcome.documents[position]
-      return (position, pendingDigests[position], document.document, try frontEnd.outputs(of: document, in: outcome))
-    } receive: { position, digest, document, files in
+    try await workers.forEach(pending) { [pendingDigests, project] position in
+      let made = outcome.documents[position]
+      let document = made.document
       // The post it is made from: the document itself, unless the document is its own
       // output (site mode's pages, made from the post the generator read, when known).
       let source =
         document.madeFrom
-        ?? (document.path == project.output + "/" + document.relativePath
-          ? nil : project.display(document.path))
+        ?? (document.path == project.output + "/" + document.relativePath ? nil : project.display(document.path))
+      return (position, pendingDigests[position], source, try frontEnd.outputs(of: made, in: outcome))
+    } receive: { position, digest, source, files in
       for file in files { try emitter.file(file.path, file.data, from: source, document: position) }
       if let index, let digest {
-        index.remember(document.relativePath, digest: digest, outputs: files.map(\.path), outputFolder: project.output)
+        let relative = outcome.documents.document(at: position).relativePath
+        index.remember(relative, digest: digest, outputs: files.map(\.path), outputFolder: project.output)
       }
     }
     index?.retain(documents: outcome.documents.pathLookup())

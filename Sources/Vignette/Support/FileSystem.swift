@@ -149,9 +149,7 @@ public enum FileSystem {
         } else if type == Int32(DT_REG) {
           visit(path) {
             if !known { guard fstatat(descriptor, name, &info, 0) == 0 else { return nil } }
-            return FileStamp(
-              size: Int64(info.st_size),
-              modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+            return FileStamp(info)
           }
         }
       }
@@ -163,9 +161,7 @@ public enum FileSystem {
   public static func stamp(_ path: String) -> FileStamp? {
     var info = stat()
     guard stat(path, &info) == 0 else { return nil }
-    return FileStamp(
-      size: Int64(info.st_size),
-      modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+    return FileStamp(info)
   }
 
   /// Removes `path` and then every empty parent folder up to (not including) `stop`.
@@ -185,9 +181,32 @@ public enum FileSystem {
 public struct FileStamp: Codable, Sendable, Hashable {
   public var size: Int64
   public var modified: Int64
+
+  public init(size: Int64, modified: Int64) {
+    self.size = size
+    self.modified = modified
+  }
+
+  /// The size and mtime (in nanoseconds) `stat` gave.
+  init(_ info: stat) {
+    self.init(
+      size: Int64(info.st_size), modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+  }
 }
 
 extension FileSystem {
+  /// Reads from the file open at `descriptor`, from `offset`, into `buffer` as far as the file
+  /// goes (`pread` until it is full or the file ends); how many bytes it read.
+  static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
+    var done = 0
+    while done < buffer.count {
+      let count = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+      if count <= 0 { break }
+      done += count
+    }
+    return done
+  }
+
   /// Whether `left` sorts before `right` in path order: by their UTF-8 bytes, the order of
   /// `SortedWalk`.
   static func precedes(_ left: String, _ right: String) -> Bool {
@@ -248,17 +267,21 @@ extension FileSystem {
     func stamp() -> FileStamp? {
       guard let frame = frames.last, frame.next > 0 else { return nil }
       let entry = frame.entries[frame.next - 1]
+      return Self.status(of: frame.names[Int(entry.start)..<Int(entry.end)], in: frame.descriptor, following: true)
+        .map(FileStamp.init)
+    }
+
+    /// `fstatat` of the entry named `name` of the folder open at `descriptor`.
+    private static func status(of name: ArraySlice<UInt8>, in descriptor: Int32, following: Bool) -> stat? {
       var info = stat()
-      let found = frame.names[Int(entry.start)..<Int(entry.end)].withContiguousStorageIfAvailable { bytes in
-        var name = Array(bytes)
-        name.append(0)
-        return name.withUnsafeBufferPointer {
-          $0.withMemoryRebound(to: CChar.self) { fstatat(frame.descriptor, $0.baseAddress!, &info, 0) == 0 }
+      var path = Array(name)
+      path.append(0)
+      let found = path.withUnsafeBufferPointer {
+        $0.withMemoryRebound(to: CChar.self) {
+          fstatat(descriptor, $0.baseAddress!, &info, following ? 0 : AT_SYMLINK_NOFOLLOW) == 0
         }
       }
-      guard found == true else { return nil }
-      return FileStamp(
-        size: Int64(info.st_size), modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+      return found ? info : nil
     }
 
     private func enter(_ relative: String) {
@@ -292,17 +315,10 @@ extension FileSystem {
         }
         if type == Int32(DT_UNKNOWN) || type == Int32(DT_LNK) {
           // Follow a symlink to what it names; an unknown type (some file systems) is looked up.
-          var info = stat()
-          var cName = Array(name)
-          cName.append(0)
-          let found = cName.withUnsafeBufferPointer {
-            $0.withMemoryRebound(to: CChar.self) {
-              fstatat(descriptor, $0.baseAddress!, &info, type == Int32(DT_LNK) ? 0 : AT_SYMLINK_NOFOLLOW) == 0
-            }
-          }
-          switch info.st_mode & S_IFMT {
-          case S_IFREG where found: type = Int32(DT_REG)
-          case S_IFDIR where found && type == Int32(DT_UNKNOWN): type = Int32(DT_DIR)
+          let info = Self.status(of: name, in: descriptor, following: type == Int32(DT_LNK))
+          switch info.map({ $0.st_mode & S_IFMT }) {
+          case S_IFREG: type = Int32(DT_REG)
+          case S_IFDIR where type == Int32(DT_UNKNOWN): type = Int32(DT_DIR)
           default: type = -1
           }
         }

@@ -141,14 +141,8 @@ final class Spool: Sendable {
     if range.lowerBound < written {
       let onDisk = range.lowerBound..<min(range.upperBound, written)
       let got = result.withUnsafeMutableBytes { buffer in
-        var done = 0
-        while done < onDisk.count {
-          let count = pread(
-            descriptor, buffer.baseAddress! + done, onDisk.count - done, off_t(onDisk.lowerBound + done))
-          if count <= 0 { break }
-          done += count
-        }
-        return done
+        FileSystem.read(
+          descriptor, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<onDisk.count]), at: onDisk.lowerBound)
       }
       precondition(got == onDisk.count, "the build's spool cannot be read back")
     }
